@@ -1,0 +1,212 @@
+//! The lane abstraction every kernel is written against.
+
+use core::fmt::Debug;
+use core::ops::{Add, BitAnd, BitOr, Div, Mul, Neg, Not, Sub};
+
+/// A boolean per lane, produced by comparisons and consumed by [`Real::select`].
+pub trait Mask: Copy + BitAnd<Output = Self> + BitOr<Output = Self> + Not<Output = Self> {}
+
+impl Mask for bool {}
+
+/// One lane of floating-point numbers: a scalar now, a SIMD vector later.
+///
+/// Comparisons follow IEEE 754: every ordered comparison with a NaN is false.
+/// Kernels stay branch-free by computing both sides and choosing with [`Real::select`].
+pub trait Real:
+    Copy
+    + Debug
+    + Send
+    + Sync
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+{
+    /// The per-lane boolean type.
+    type Mask: Mask;
+
+    /// Every lane set to `v` (rounded to the lane precision).
+    fn splat(v: f64) -> Self;
+    /// `mask ? a : b`, per lane.
+    fn select(mask: Self::Mask, a: Self, b: Self) -> Self;
+
+    fn lt(self, other: Self) -> Self::Mask;
+    fn le(self, other: Self) -> Self::Mask;
+    fn gt(self, other: Self) -> Self::Mask;
+    fn ge(self, other: Self) -> Self::Mask;
+    fn eq(self, other: Self) -> Self::Mask;
+    fn is_nan(self) -> Self::Mask;
+    /// True for ±∞.
+    fn is_infinite(self) -> Self::Mask;
+
+    fn abs(self) -> Self;
+    /// `self` with the sign bit of `sign`.
+    fn copysign(self, sign: Self) -> Self;
+    /// Fused multiply-add `self·a + b` with one rounding.
+    fn mul_add(self, a: Self, b: Self) -> Self;
+    fn sqrt(self) -> Self;
+    /// `√(self² + other²)` without overflow or underflow.
+    fn hypot(self, other: Self) -> Self;
+
+    fn exp(self) -> Self;
+    /// `eˣ − 1`, accurate near 0.
+    fn exp_m1(self) -> Self;
+    fn ln(self) -> Self;
+    /// `ln(1 + x)`, accurate near 0.
+    fn ln_1p(self) -> Self;
+    fn tanh(self) -> Self;
+    fn cosh(self) -> Self;
+    fn erf(self) -> Self;
+    /// `1 − erf(x)`, accurate in the right tail.
+    fn erfc(self) -> Self;
+    fn sin(self) -> Self;
+    fn cos(self) -> Self;
+
+    /// Lane-wise maximum that returns NaN when either input is NaN.
+    fn max_nan(self, other: Self) -> Self {
+        let m = Self::select(self.ge(other), self, other);
+        Self::select(self.is_nan() | other.is_nan(), self + other, m)
+    }
+    /// Lane-wise minimum that returns NaN when either input is NaN.
+    fn min_nan(self, other: Self) -> Self {
+        let m = Self::select(self.le(other), self, other);
+        Self::select(self.is_nan() | other.is_nan(), self + other, m)
+    }
+}
+
+macro_rules! scalar_real {
+    ($t:ty, $exp:ident, $expm1:ident, $log:ident, $log1p:ident, $tanh:ident, $cosh:ident,
+     $erf:ident, $erfc:ident, $sin:ident, $cos:ident, $fma:ident, $sqrt:ident, $hypot:ident) => {
+        impl Real for $t {
+            type Mask = bool;
+
+            #[inline(always)]
+            fn splat(v: f64) -> Self {
+                v as $t
+            }
+            #[inline(always)]
+            fn select(mask: bool, a: Self, b: Self) -> Self {
+                if mask {
+                    a
+                } else {
+                    b
+                }
+            }
+            #[inline(always)]
+            fn lt(self, o: Self) -> bool {
+                self < o
+            }
+            #[inline(always)]
+            fn le(self, o: Self) -> bool {
+                self <= o
+            }
+            #[inline(always)]
+            fn gt(self, o: Self) -> bool {
+                self > o
+            }
+            #[inline(always)]
+            fn ge(self, o: Self) -> bool {
+                self >= o
+            }
+            #[inline(always)]
+            fn eq(self, o: Self) -> bool {
+                self == o
+            }
+            #[inline(always)]
+            fn is_nan(self) -> bool {
+                <$t>::is_nan(self)
+            }
+            #[inline(always)]
+            fn is_infinite(self) -> bool {
+                <$t>::is_infinite(self)
+            }
+            #[inline(always)]
+            fn abs(self) -> Self {
+                <$t>::abs(self)
+            }
+            #[inline(always)]
+            fn copysign(self, sign: Self) -> Self {
+                <$t>::copysign(self, sign)
+            }
+            #[inline(always)]
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                libm::$fma(self, a, b)
+            }
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                libm::$sqrt(self)
+            }
+            #[inline(always)]
+            fn hypot(self, o: Self) -> Self {
+                libm::$hypot(self, o)
+            }
+            #[inline(always)]
+            fn exp(self) -> Self {
+                libm::$exp(self)
+            }
+            #[inline(always)]
+            fn exp_m1(self) -> Self {
+                libm::$expm1(self)
+            }
+            #[inline(always)]
+            fn ln(self) -> Self {
+                libm::$log(self)
+            }
+            #[inline(always)]
+            fn ln_1p(self) -> Self {
+                libm::$log1p(self)
+            }
+            #[inline(always)]
+            fn tanh(self) -> Self {
+                libm::$tanh(self)
+            }
+            #[inline(always)]
+            fn cosh(self) -> Self {
+                libm::$cosh(self)
+            }
+            #[inline(always)]
+            fn erf(self) -> Self {
+                libm::$erf(self)
+            }
+            #[inline(always)]
+            fn erfc(self) -> Self {
+                libm::$erfc(self)
+            }
+            #[inline(always)]
+            fn sin(self) -> Self {
+                libm::$sin(self)
+            }
+            #[inline(always)]
+            fn cos(self) -> Self {
+                libm::$cos(self)
+            }
+        }
+    };
+}
+
+scalar_real!(f64, exp, expm1, log, log1p, tanh, cosh, erf, erfc, sin, cos, fma, sqrt, hypot);
+scalar_real!(
+    f32, expf, expm1f, logf, log1pf, tanhf, coshf, erff, erfcf, sinf, cosf, fmaf, sqrtf, hypotf
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_min_propagate_nan_and_order() {
+        assert!(f64::NAN.max_nan(1.0).is_nan());
+        assert!(1.0f64.max_nan(f64::NAN).is_nan());
+        assert!(f32::NAN.min_nan(1.0).is_nan());
+        assert_eq!(2.0f64.max_nan(-1.0), 2.0);
+        assert_eq!(2.0f64.min_nan(-1.0), -1.0);
+    }
+
+    #[test]
+    fn select_and_masks() {
+        let m = 1.0f64.lt(2.0) & !f64::NAN.eq(f64::NAN);
+        assert_eq!(f64::select(m, 3.0, 4.0), 3.0);
+        assert_eq!(f64::select(1.0f64.gt(2.0) | false, 3.0, 4.0), 4.0);
+    }
+}

@@ -1,0 +1,221 @@
+//! The exponential family: ELU, CELU, SELU (one kernel in PyTorch), and softplus.
+
+use actfn_math::{dd, Real};
+
+use crate::info::{real, Family, Info, OpShape, Properties};
+use crate::lanes::{sigmoid_dd, zero};
+use crate::op::{Params, Pointwise};
+
+/// SELU's α (Klambauer et al. 2017), as PyTorch spells it.
+pub const SELU_ALPHA: f64 = 1.673_263_242_354_377_3;
+/// SELU's λ (scale).
+pub const SELU_SCALE: f64 = 1.050_700_987_355_480_5;
+/// α·λ rounded once from the exact product.
+const SELU_ALPHA_SCALE: f64 = 1.758_099_340_847_376_8;
+
+/// `elu(x; α) = x > 0 ? x : α·(eˣ − 1)`.
+pub(crate) struct Elu<L> {
+    alpha: L,
+}
+
+pub(crate) const ELU: Info = Info {
+    name: "elu",
+    aliases: &[],
+    family: Family::Exponential,
+    shape: OpShape::Pointwise,
+    params: &[real("alpha", 1.0, "the negative saturation value is -alpha")],
+    summary: "exponential linear unit: negative values push the mean activation toward 0",
+    formula: "x if x > 0 else alpha·(exp(x) - 1)",
+    derivative: "1 if x > 0 else alpha·exp(x) (alpha at x = 0, as PyTorch)",
+    range: "(-alpha, inf)",
+    properties: Properties {
+        bounded_below: true,
+        bounded_above: false,
+        monotonic: true,
+        smooth: true,
+        zero_centred: true,
+        self_normalising: false,
+    },
+    pytorch: "torch.nn.functional.elu",
+    references: &["Clevert, Unterthiner & Hochreiter 2016, Fast and accurate deep network learning by exponential linear units (arXiv:1511.07289)"],
+    differences: &[],
+};
+
+impl<L: Real> Pointwise<L> for Elu<L> {
+    fn new(p: &Params<'_, L>) -> Self {
+        Elu { alpha: p.get(0) }
+    }
+    #[inline(always)]
+    fn fwd(&self, x: L) -> L {
+        L::select(x.gt(zero()), x, self.alpha * x.exp_m1())
+    }
+    #[inline(always)]
+    fn bwd(&self, x: L, g: L) -> L {
+        L::select(x.gt(zero()), g, g * (self.alpha * x.exp()))
+    }
+}
+
+/// `celu(x; α) = x > 0 ? x : α·(e^{x/α} − 1)`.
+pub(crate) struct Celu<L> {
+    alpha: L,
+}
+
+pub(crate) const CELU: Info = Info {
+    name: "celu",
+    aliases: &[],
+    family: Family::Exponential,
+    shape: OpShape::Pointwise,
+    params: &[real(
+        "alpha",
+        1.0,
+        "the negative saturation value is -alpha (!= 0)",
+    )],
+    summary: "continuously differentiable ELU: its derivative is 1 at 0 for every alpha",
+    formula: "x if x > 0 else alpha·(exp(x/alpha) - 1)",
+    derivative: "1 if x > 0 else exp(x/alpha) (1 at x = 0)",
+    range: "(-alpha, inf)",
+    properties: Properties {
+        bounded_below: true,
+        bounded_above: false,
+        monotonic: true,
+        smooth: true,
+        zero_centred: true,
+        self_normalising: false,
+    },
+    pytorch: "torch.nn.functional.celu",
+    references: &[
+        "Barron 2017, Continuously differentiable exponential linear units (arXiv:1704.07483)",
+    ],
+    differences: &[],
+};
+
+impl<L: Real> Pointwise<L> for Celu<L> {
+    fn new(p: &Params<'_, L>) -> Self {
+        Celu { alpha: p.get(0) }
+    }
+    #[inline(always)]
+    fn fwd(&self, x: L) -> L {
+        L::select(x.gt(zero()), x, self.alpha * (x / self.alpha).exp_m1())
+    }
+    #[inline(always)]
+    fn bwd(&self, x: L, g: L) -> L {
+        // exp(x/α) with the quotient's rounding error carried: t = hi + lo exactly.
+        let hi = x / self.alpha;
+        let lo = (-hi).mul_add(self.alpha, x) / self.alpha;
+        let lo = L::select(lo.is_nan(), zero(), lo);
+        L::select(x.gt(zero()), g, g * dd::exp_dd(hi, lo))
+    }
+}
+
+/// `selu(x) = λ·(x > 0 ? x : α·(eˣ − 1))`.
+pub(crate) struct Selu;
+
+pub(crate) const SELU: Info = Info {
+    name: "selu",
+    aliases: &[],
+    family: Family::Exponential,
+    shape: OpShape::Pointwise,
+    params: &[],
+    summary: "scaled ELU whose fixed point keeps activations at mean 0, variance 1 (with LeCun-normal init)",
+    formula: "scale·(x if x > 0 else alpha·(exp(x) - 1)), alpha = 1.6732632423543772, scale = 1.0507009873554805",
+    derivative: "scale if x > 0 else scale·alpha·exp(x) (scale·alpha at x = 0, as PyTorch)",
+    range: "(-scale·alpha, inf) = (-1.7581, inf)",
+    properties: Properties {
+        bounded_below: true,
+        bounded_above: false,
+        monotonic: true,
+        smooth: false,
+        zero_centred: true,
+        self_normalising: true,
+    },
+    pytorch: "torch.nn.functional.selu",
+    references: &["Klambauer, Unterthiner, Mayr & Hochreiter 2017, Self-normalizing neural networks (arXiv:1706.02515)"],
+    differences: &[],
+};
+
+impl<L: Real> Pointwise<L> for Selu {
+    fn new(_: &Params<'_, L>) -> Self {
+        Selu
+    }
+    #[inline(always)]
+    fn fwd(&self, x: L) -> L {
+        L::select(
+            x.gt(zero()),
+            L::splat(SELU_SCALE) * x,
+            L::splat(SELU_ALPHA_SCALE) * x.exp_m1(),
+        )
+    }
+    #[inline(always)]
+    fn bwd(&self, x: L, g: L) -> L {
+        L::select(
+            x.gt(zero()),
+            g * L::splat(SELU_SCALE),
+            g * (L::splat(SELU_ALPHA_SCALE) * x.exp()),
+        )
+    }
+}
+
+/// `softplus(x; β, threshold) = β·x > threshold ? x : ln(1 + e^{βx})/β`.
+pub(crate) struct Softplus<L> {
+    beta: L,
+    threshold: L,
+    round: fn(L) -> L,
+}
+
+pub(crate) const SOFTPLUS: Info = Info {
+    name: "softplus",
+    aliases: &[],
+    family: Family::Exponential,
+    shape: OpShape::Pointwise,
+    params: &[
+        real("beta", 1.0, "sharpness (!= 0)"),
+        real("threshold", 20.0, "above beta·x > threshold the function is the identity"),
+    ],
+    summary: "a smooth ReLU, log(1 + exp(x)); switches to x when beta·x exceeds the threshold",
+    formula: "x if beta·x > threshold else log(1 + exp(beta·x))/beta",
+    derivative: "1 if beta·x > threshold else sigmoid(beta·x)",
+    range: "(0, inf)",
+    properties: Properties {
+        bounded_below: true,
+        bounded_above: false,
+        monotonic: true,
+        smooth: true,
+        zero_centred: false,
+        self_normalising: false,
+    },
+    pytorch: "torch.nn.functional.softplus",
+    references: &["Dugas et al. 2001, Incorporating second-order functional knowledge for better option pricing"],
+    differences: &[
+        "below the threshold, computed as (max(t,0) + log1p(exp(-|t|)))/beta with t = beta·x: finite where PyTorch's log1p(exp(t)) overflows to inf (threshold set above 88 in f32)",
+        "its derivative sigmoid(beta·x) is computed stably: PyTorch's z/(z+1) with z = exp(beta·x) gives NaN once z overflows",
+    ],
+};
+
+impl<L: Real> Pointwise<L> for Softplus<L> {
+    fn new(p: &Params<'_, L>) -> Self {
+        Softplus {
+            beta: p.get(0),
+            threshold: p.get(1),
+            round: p.rounding(),
+        }
+    }
+    #[inline(always)]
+    fn fwd(&self, x: L) -> L {
+        let (t, t_lo) = dd::two_prod(self.beta, x);
+        let t_lo = L::select(t_lo.is_nan(), zero(), t_lo);
+        let identity = (self.round)(t).gt(self.threshold);
+        // ln(1 + e^t) = max(t, 0) + ln(1 + e^{−|t|}), with t's low word in both parts.
+        let pos = t.gt(zero());
+        let e = dd::exp_dd(L::select(pos, -t, t), L::select(pos, -t_lo, t_lo));
+        let head = L::select(pos, t, zero());
+        let tail = L::select(pos, t_lo, zero()) + e.ln_1p();
+        L::select(identity, x, (head + tail) / self.beta)
+    }
+    #[inline(always)]
+    fn bwd(&self, x: L, g: L) -> L {
+        let (t, t_lo) = dd::two_prod(self.beta, x);
+        let t_lo = L::select(t_lo.is_nan(), zero(), t_lo);
+        let identity = (self.round)(t).gt(self.threshold);
+        L::select(identity, g, g * sigmoid_dd(t, t_lo))
+    }
+}

@@ -1,0 +1,281 @@
+//! The logistic and hyperbolic family: sigmoid, tanh, and the activations built from
+//! them (SiLU, Mish, LogSigmoid, Softsign, Tanhshrink).
+
+use actfn_math::Real;
+
+use crate::info::{props, Family, Info, OpShape};
+use crate::lanes::{one, poly, sech2, sigmoid, sigmoid_prime, softplus1, with_limits, zero};
+use crate::op::{Params, Pointwise};
+use crate::roots;
+
+/// `sigmoid(x) = 1/(1 + e⁻ˣ)`.
+pub(crate) struct Sigmoid;
+
+pub(crate) const SIGMOID: Info = Info {
+    name: "sigmoid",
+    aliases: &["logistic"],
+    family: Family::Logistic,
+    shape: OpShape::Pointwise,
+    params: &[],
+    summary: "the logistic function: squashes to (0, 1); its derivative <= 1/4 makes deep stacks vanish",
+    formula: "1/(1 + exp(-x))",
+    derivative: "sigmoid(x)·(1 - sigmoid(x))  (max 1/4 at x = 0)",
+    range: "(0, 1)",
+    properties: props(true, true, true, true, false),
+    pytorch: "torch.sigmoid",
+    references: &["Rumelhart, Hinton & Williams 1986, Learning representations by back-propagating errors"],
+    differences: &["the derivative is computed from the input as e/(1+e)², e = exp(-|x|): PyTorch's y·(1-y) from the output is 0 for x > 17 (f32) where the true value is ~e^-x"],
+};
+
+impl<L: Real> Pointwise<L> for Sigmoid {
+    fn new(_: &Params<'_, L>) -> Self {
+        Sigmoid
+    }
+    #[inline(always)]
+    fn fwd(&self, x: L) -> L {
+        sigmoid(x)
+    }
+    #[inline(always)]
+    fn bwd(&self, x: L, g: L) -> L {
+        g * sigmoid_prime(x)
+    }
+}
+
+/// `tanh(x)`.
+pub(crate) struct Tanh;
+
+pub(crate) const TANH: Info = Info {
+    name: "tanh",
+    aliases: &[],
+    family: Family::Logistic,
+    shape: OpShape::Pointwise,
+    params: &[],
+    summary: "hyperbolic tangent: a zero-centred sigmoid, 2·sigmoid(2x) - 1; saturates in both tails",
+    formula: "(exp(x) - exp(-x))/(exp(x) + exp(-x))",
+    derivative: "1 - tanh(x)²  (max 1 at x = 0)",
+    range: "(-1, 1)",
+    properties: props(true, true, true, true, true),
+    pytorch: "torch.tanh",
+    references: &["LeCun, Bottou, Orr & Müller 1998, Efficient BackProp"],
+    differences: &["the derivative is computed from the input as 4e/(1+e)², e = exp(-2|x|): PyTorch's 1 - y² is 0 for |x| > 9 (f32) where the true value is ~4e^-2|x|"],
+};
+
+impl<L: Real> Pointwise<L> for Tanh {
+    fn new(_: &Params<'_, L>) -> Self {
+        Tanh
+    }
+    #[inline(always)]
+    fn fwd(&self, x: L) -> L {
+        x.tanh()
+    }
+    #[inline(always)]
+    fn bwd(&self, x: L, g: L) -> L {
+        g * sech2(x)
+    }
+}
+
+/// `silu(x) = x·σ(x)`.
+pub(crate) struct Silu;
+
+pub(crate) const SILU: Info = Info {
+    name: "silu",
+    aliases: &["swish", "swish1"],
+    family: Family::Logistic,
+    shape: OpShape::Pointwise,
+    params: &[],
+    summary: "sigmoid-weighted linear unit (swish): smooth, non-monotonic, minimum -0.2785 at x = -1.2785",
+    formula: "x·sigmoid(x)",
+    derivative: "sigmoid(x)·(1 + x·(1 - sigmoid(x)))",
+    range: "[-0.27846, inf)",
+    properties: props(true, false, false, true, false),
+    pytorch: "torch.nn.functional.silu",
+    references: &[
+        "Elfwing, Uchibe & Doya 2018, Sigmoid-weighted linear units (arXiv:1702.03118)",
+        "Ramachandran, Zoph & Le 2017, Searching for activation functions (arXiv:1710.05941)",
+    ],
+    differences: &[
+        "silu(-inf) = 0 and silu'(±inf) = 0, 1 (PyTorch: NaN)",
+        "the derivative keeps full relative accuracy near its zero at x = -1.2785 (PyTorch: cancellation)",
+    ],
+};
+
+impl<L: Real> Pointwise<L> for Silu {
+    fn new(_: &Params<'_, L>) -> Self {
+        Silu
+    }
+    #[inline(always)]
+    fn fwd(&self, x: L) -> L {
+        with_limits(x, x * sigmoid(x), -0.0, f64::INFINITY)
+    }
+    #[inline(always)]
+    fn bwd(&self, x: L, g: L) -> L {
+        let d = sigmoid(x) + x * sigmoid_prime(x);
+        let d = roots::SILU.apply(x, d);
+        g * with_limits(x, d, 0.0, 1.0)
+    }
+}
+
+/// `mish(x) = x·tanh(softplus(x))`.
+pub(crate) struct Mish;
+
+pub(crate) const MISH: Info = Info {
+    name: "mish",
+    aliases: &[],
+    family: Family::Logistic,
+    shape: OpShape::Pointwise,
+    params: &[],
+    summary: "self-regularised non-monotonic activation x·tanh(softplus(x)), minimum -0.3088 at x = -1.1924",
+    formula: "x·tanh(log(1 + exp(x)))",
+    derivative: "tanh(sp) + x·sigmoid(x)·(1 - tanh(sp)²), sp = softplus(x)",
+    range: "[-0.30884, inf)",
+    properties: props(true, false, false, true, false),
+    pytorch: "torch.nn.functional.mish",
+    references: &["Misra 2019, Mish: a self regularized non-monotonic activation function (arXiv:1908.08681)"],
+    differences: &[
+        "mish(-inf) = 0 and mish'(±inf) = 0, 1 (PyTorch: NaN)",
+        "1 - tanh² is computed as sech² without cancellation; the derivative keeps full relative accuracy near its zero at x = -1.1924",
+    ],
+};
+
+impl<L: Real> Pointwise<L> for Mish {
+    fn new(_: &Params<'_, L>) -> Self {
+        Mish
+    }
+    #[inline(always)]
+    fn fwd(&self, x: L) -> L {
+        with_limits(x, x * softplus1(x).tanh(), -0.0, f64::INFINITY)
+    }
+    #[inline(always)]
+    fn bwd(&self, x: L, g: L) -> L {
+        let sp = softplus1(x);
+        let d = sp.tanh() + x * sigmoid(x) * sech2(sp);
+        let d = roots::MISH.apply(x, d);
+        g * with_limits(x, d, 0.0, 1.0)
+    }
+}
+
+/// `log_sigmoid(x) = ln σ(x) = −softplus(−x)`.
+pub(crate) struct LogSigmoid;
+
+pub(crate) const LOG_SIGMOID: Info = Info {
+    name: "log_sigmoid",
+    aliases: &[],
+    family: Family::Logistic,
+    shape: OpShape::Pointwise,
+    params: &[],
+    summary:
+        "log of the sigmoid, computed without overflow: the building block of binary cross-entropy",
+    formula: "log(1/(1 + exp(-x))) = min(x, 0) - log(1 + exp(-|x|))",
+    derivative: "sigmoid(-x) = 1 - sigmoid(x)",
+    range: "(-inf, 0)",
+    properties: props(false, true, true, true, false),
+    pytorch: "torch.nn.functional.logsigmoid",
+    references: &[],
+    differences: &[],
+};
+
+impl<L: Real> Pointwise<L> for LogSigmoid {
+    fn new(_: &Params<'_, L>) -> Self {
+        LogSigmoid
+    }
+    #[inline(always)]
+    fn fwd(&self, x: L) -> L {
+        x.min_nan(zero()) - (-x.abs()).exp().ln_1p()
+    }
+    #[inline(always)]
+    fn bwd(&self, x: L, g: L) -> L {
+        g * sigmoid(-x)
+    }
+}
+
+/// `softsign(x) = x/(1 + |x|)`.
+pub(crate) struct Softsign;
+
+pub(crate) const SOFTSIGN: Info = Info {
+    name: "softsign",
+    aliases: &[],
+    family: Family::Logistic,
+    shape: OpShape::Pointwise,
+    params: &[],
+    summary: "tanh-like squashing with polynomial tails: saturates slower than tanh",
+    formula: "x/(1 + |x|)",
+    derivative: "1/(1 + |x|)²",
+    range: "(-1, 1)",
+    properties: props(true, true, true, true, true),
+    pytorch: "torch.nn.functional.softsign",
+    references: &["Bergstra et al. 2009, Quadratic polynomials learn better image features"],
+    differences: &["softsign(±inf) = ±1 (PyTorch: NaN)"],
+};
+
+impl<L: Real> Pointwise<L> for Softsign {
+    fn new(_: &Params<'_, L>) -> Self {
+        Softsign
+    }
+    #[inline(always)]
+    fn fwd(&self, x: L) -> L {
+        with_limits(x, x / (one::<L>() + x.abs()), -1.0, 1.0)
+    }
+    #[inline(always)]
+    fn bwd(&self, x: L, g: L) -> L {
+        let r = one::<L>() / (one::<L>() + x.abs());
+        g * (r * r)
+    }
+}
+
+/// `tanhshrink(x) = x − tanh(x)`.
+pub(crate) struct Tanhshrink;
+
+pub(crate) const TANHSHRINK: Info = Info {
+    name: "tanhshrink",
+    aliases: &[],
+    family: Family::Logistic,
+    shape: OpShape::Pointwise,
+    params: &[],
+    summary: "x minus tanh(x): flat (cubic) near 0, identity-like far out",
+    formula: "x - tanh(x)",
+    derivative: "tanh(x)²",
+    range: "(-inf, inf)",
+    properties: props(false, false, true, true, true),
+    pytorch: "torch.nn.functional.tanhshrink",
+    references: &[],
+    differences: &["accurate near 0, where x - tanh(x) ≈ x³/3 cancels every digit in PyTorch's formula (f32: 0 for |x| < 1e-3 instead of x³/3)"],
+};
+
+/// `2n/(2n+1)!` for n = 1..=13: `x·cosh x − sinh x = Σ 2n·x^{2n+1}/(2n+1)!`. All terms
+/// are positive, so the sum keeps full relative accuracy; 13 terms reach 2⁻⁵⁶ relative
+/// at |x| = 2.
+const TANHSHRINK_SERIES: [f64; 13] = [
+    0.333_333_333_333_333_3,
+    0.033_333_333_333_333_33,
+    0.001_190_476_190_476_190_6,
+    2.204_585_537_918_871_4e-5,
+    2.505_210_838_544_172e-7,
+    1.927_085_260_418_593_7e-9,
+    1.070_602_922_454_774_3e-11,
+    4.498_331_606_952_833e-14,
+    1.479_714_344_392_379_3e-16,
+    3.914_588_212_678_252_3e-19,
+    8.509_974_375_387_505e-22,
+    1.547_268_068_252_273_6e-24,
+    2.387_759_364_586_842e-27,
+];
+
+impl<L: Real> Pointwise<L> for Tanhshrink {
+    fn new(_: &Params<'_, L>) -> Self {
+        Tanhshrink
+    }
+    #[inline(always)]
+    fn fwd(&self, x: L) -> L {
+        // |x| < 2: (x·cosh x − sinh x)/cosh x from its all-positive series; beyond,
+        // x − tanh x cancels by less than a factor 2.
+        let small = x.abs().lt(L::splat(2.0));
+        let xs = L::select(small, x, zero());
+        let series = xs * xs * xs * poly(xs * xs, &TANHSHRINK_SERIES) / xs.cosh();
+        L::select(small, series, x - x.tanh())
+    }
+    #[inline(always)]
+    fn bwd(&self, x: L, g: L) -> L {
+        let t = x.tanh();
+        g * (t * t)
+    }
+}

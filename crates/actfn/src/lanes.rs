@@ -1,0 +1,126 @@
+//! Lane helpers shared by several families: the logistic function and its relatives,
+//! each computed in the form that keeps full relative accuracy over the whole line.
+
+use actfn_math::{dd, Real};
+
+#[inline(always)]
+pub(crate) fn zero<L: Real>() -> L {
+    L::splat(0.0)
+}
+
+#[inline(always)]
+pub(crate) fn one<L: Real>() -> L {
+    L::splat(1.0)
+}
+
+/// `y`, but NaN where `x` is NaN: the NaN-in, NaN-out rule of every kernel.
+#[inline(always)]
+pub(crate) fn nan_through<L: Real>(x: L, y: L) -> L {
+    L::select(x.is_nan(), x, y)
+}
+
+/// `y`, but `at_neg` at `x = −∞` and `at_pos` at `x = +∞`: the limits where the
+/// formula would compute `∞·0` or `∞/∞`.
+#[inline(always)]
+pub(crate) fn with_limits<L: Real>(x: L, y: L, at_neg: f64, at_pos: f64) -> L {
+    let inf = L::splat(f64::INFINITY);
+    let y = L::select(x.eq(-inf), L::splat(at_neg), y);
+    L::select(x.eq(inf), L::splat(at_pos), y)
+}
+
+/// The logistic function `σ(x) = 1/(1 + e⁻ˣ)`, from `e^{−|x|}` so that neither side
+/// loses digits: `σ(x) = 1/(1+e)` for `x ≥ 0`, `e/(1+e)` for `x < 0`.
+#[inline(always)]
+pub(crate) fn sigmoid<L: Real>(x: L) -> L {
+    let e = (-x.abs()).exp();
+    let r = one::<L>() / (one::<L>() + e);
+    L::select(x.ge(zero()), r, e * r)
+}
+
+/// `σ(hi + lo)` for a double-word argument (the low word corrects the exponential,
+/// which matters in the tail where `σ(z) ≈ eᶻ`).
+#[inline(always)]
+pub(crate) fn sigmoid_dd<L: Real>(hi: L, lo: L) -> L {
+    let neg = hi.lt(zero());
+    // e = exp(−|z|) with its low word.
+    let e = dd::exp_dd(L::select(neg, hi, -hi), L::select(neg, lo, -lo));
+    let r = one::<L>() / (one::<L>() + e);
+    L::select(neg, e * r, r)
+}
+
+/// `σ'(x) = σ(x)·σ(−x) = e/(1+e)²` with `e = e^{−|x|}`: accurate in both tails, where
+/// the usual `y(1−y)` from the output loses every digit.
+#[inline(always)]
+pub(crate) fn sigmoid_prime<L: Real>(x: L) -> L {
+    let e = (-x.abs()).exp();
+    let r = one::<L>() / (one::<L>() + e);
+    e * r * r
+}
+
+/// `σ'(hi + lo)` for a double-word argument.
+#[inline(always)]
+pub(crate) fn sigmoid_prime_dd<L: Real>(hi: L, lo: L) -> L {
+    let neg = hi.lt(zero());
+    let e = dd::exp_dd(L::select(neg, hi, -hi), L::select(neg, lo, -lo));
+    let r = one::<L>() / (one::<L>() + e);
+    e * r * r
+}
+
+/// `sech²(x) = 1 − tanh²(x) = 4e/(1+e)²` with `e = e^{−2|x|}`, accurate where
+/// `1 − tanh²` cancels.
+#[inline(always)]
+pub(crate) fn sech2<L: Real>(x: L) -> L {
+    let e = (L::splat(-2.0) * x.abs()).exp();
+    let r = one::<L>() / (one::<L>() + e);
+    L::splat(4.0) * e * r * r
+}
+
+/// `ln(1 + eˣ)` without overflow or cancellation: `max(x, 0) + ln(1 + e^{−|x|})`.
+#[inline(always)]
+pub(crate) fn softplus1<L: Real>(x: L) -> L {
+    x.max_nan(zero()) + (-x.abs()).exp().ln_1p()
+}
+
+/// Evaluates `Σ c[k]·zᵏ` by Horner's rule.
+#[inline(always)]
+pub(crate) fn poly<L: Real>(z: L, c: &[f64]) -> L {
+    let mut acc = L::splat(c[c.len() - 1]);
+    for &ck in c[..c.len() - 1].iter().rev() {
+        acc = acc.mul_add(z, L::splat(ck));
+    }
+    acc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigmoid_tails() {
+        assert_eq!(sigmoid(0.0f64), 0.5);
+        assert_eq!(sigmoid(f64::NEG_INFINITY), 0.0);
+        assert_eq!(sigmoid(f64::INFINITY), 1.0);
+        assert!((sigmoid(-700.0f64) / (-700.0f64).exp() - 1.0).abs() < 1e-15);
+        assert!((sigmoid_prime(40.0f64) / (-40.0f64).exp() - 1.0).abs() < 1e-15);
+        assert_eq!(sigmoid_prime(0.0f64), 0.25);
+        assert!(sigmoid(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn sech2_and_softplus() {
+        assert_eq!(sech2(0.0f64), 1.0);
+        assert!((sech2(20.0f64) / (4.0 * (-40.0f64).exp()) - 1.0).abs() < 1e-15);
+        assert_eq!(softplus1(1000.0f64), 1000.0);
+        assert!((softplus1(-50.0f64) / (-50.0f64).exp() - 1.0).abs() < 1e-15);
+        assert_eq!(softplus1(f64::NEG_INFINITY), 0.0);
+    }
+
+    #[test]
+    fn limits_and_nan() {
+        assert_eq!(with_limits(f64::NEG_INFINITY, f64::NAN, 0.0, 1.0), 0.0);
+        assert_eq!(with_limits(f64::INFINITY, f64::NAN, 0.0, 1.0), 1.0);
+        assert_eq!(with_limits(2.0, 3.0, 0.0, 1.0), 3.0);
+        assert!(nan_through(f64::NAN, 1.0).is_nan());
+        assert_eq!(poly(2.0f64, &[1.0, 2.0, 3.0]), 17.0);
+    }
+}

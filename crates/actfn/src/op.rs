@@ -1,0 +1,55 @@
+//! The kernel traits every activation implements, one per shape of computation.
+
+use actfn_math::Real;
+
+/// Parameters resolved for one element type, handed to op constructors.
+pub(crate) struct Params<'a, L> {
+    raw: &'a [f64],
+    lane: fn(f64) -> L,
+    round: fn(L) -> L,
+}
+
+impl<'a, L: Real> Params<'a, L> {
+    pub(crate) fn new(raw: &'a [f64], lane: fn(f64) -> L, round: fn(L) -> L) -> Self {
+        Params { raw, lane, round }
+    }
+    /// Parameter `i` rounded to the element type, as a lane.
+    pub(crate) fn get(&self, i: usize) -> L {
+        (self.lane)(self.raw[i])
+    }
+    /// Parameter `i` as given (an `f64`).
+    pub(crate) fn raw(&self, i: usize) -> f64 {
+        self.raw[i]
+    }
+    /// Any `f64` rounded to the element type, as a lane.
+    pub(crate) fn lane(&self, v: f64) -> L {
+        (self.lane)(v)
+    }
+    /// Rounds a lane value to the element type (identity when the lane is the type).
+    pub(crate) fn rounding(&self) -> fn(L) -> L {
+        self.round
+    }
+}
+
+/// An element-wise activation: `y = f(x)` and its vector-Jacobian product.
+///
+/// `fwd` and `bwd` are lane functions: branch-free, generic over the lane type. NaN
+/// inputs are mapped to NaN by the driver, so they need no care here.
+pub(crate) trait Pointwise<L: Real>: Sized + Sync {
+    fn new(p: &Params<'_, L>) -> Self;
+    /// `f(x)`.
+    fn fwd(&self, x: L) -> L;
+    /// `g·f'(x)`, with PyTorch's value at kinks.
+    fn bwd(&self, x: L, g: L) -> L;
+}
+
+/// An activation over whole rows (the slice along `dim`).
+///
+/// Rows are computed in `f64` buffers for every element type: the row driver gathers
+/// a (possibly strided) row, calls the op, and scatters the result.
+pub(crate) trait RowWise: Sync {
+    /// Replaces the row `x` by `f(x)`.
+    fn fwd_row(&self, x: &mut [f64]);
+    /// Replaces `g` by the input gradient `Jᵀg` at the input row `x`.
+    fn bwd_row(&self, x: &[f64], g: &mut [f64]);
+}
