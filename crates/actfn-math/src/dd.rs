@@ -7,12 +7,13 @@
 
 use crate::Real;
 
-/// `a·b = hi + lo` exactly (for results that neither overflow nor underflow).
+/// `a·b = hi + lo` exactly (for results that neither overflow nor underflow). When
+/// the product is not finite, `lo` is 0.
 #[inline(always)]
 pub fn two_prod<L: Real>(a: L, b: L) -> (L, L) {
     let hi = a * b;
     let lo = a.mul_add(b, -hi);
-    (hi, lo)
+    (hi, L::select(hi.is_infinite() | hi.is_nan(), L::splat(0.0), lo))
 }
 
 /// `a + b = hi + lo` exactly (Knuth's branch-free TwoSum).
@@ -57,11 +58,49 @@ pub fn fast_two_sum<L: Real>(a: L, b: L) -> (L, L) {
     (s, lo)
 }
 
-/// `exp(hi + lo)` for `|lo| ≤ ulp(hi)`: `exp(hi)·(1 + lo)`.
+/// `exp(hi + lo)` for `|lo| ≤ ulp(hi)`: `exp(hi)·(1 + lo)`. A non-finite `lo` (from
+/// an infinite `hi`) is ignored.
 #[inline(always)]
 pub fn exp_dd<L: Real>(hi: L, lo: L) -> L {
     let e = hi.exp();
+    let lo = L::select(lo.is_nan() | lo.is_infinite(), L::splat(0.0), lo);
     e.mul_add(lo, e)
+}
+
+/// Neumaier's compensated sum: the error of each addition is collected and added
+/// once at the end, so the result is as if summed in twice the precision (an
+/// infinite partial sum stays infinite).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sum {
+    hi: f64,
+    lo: f64,
+}
+
+impl Sum {
+    #[inline(always)]
+    pub fn add(&mut self, v: f64) {
+        let (s, e) = two_sum(self.hi, v);
+        self.hi = s;
+        self.lo += e;
+    }
+
+    /// The sum rounded once.
+    pub fn value(&self) -> f64 {
+        if self.hi.is_finite() {
+            self.hi + self.lo
+        } else {
+            self.hi
+        }
+    }
+
+    /// The sum as a double word `(hi, lo)`.
+    pub fn words(&self) -> (f64, f64) {
+        if self.hi.is_finite() {
+            fast_two_sum(self.hi, self.lo)
+        } else {
+            (self.hi, 0.0)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -89,6 +128,21 @@ mod tests {
         let (hi, lo) = mul_dd(1.0f64, 2f64.powi(-60), 3.0);
         assert_eq!(hi, 3.0);
         assert_eq!(lo, 3.0 * 2f64.powi(-60));
+    }
+
+    #[test]
+    fn sums_are_compensated() {
+        let mut s = Sum::default();
+        for v in [1.0, 1e-20, -1.0, 1e-20] {
+            s.add(v);
+        }
+        assert_eq!(s.value(), 2e-20);
+        let mut s = Sum::default();
+        s.add(f64::INFINITY);
+        s.add(1.0);
+        assert_eq!(s.value(), f64::INFINITY);
+        assert_eq!(two_prod(f64::MAX, 2.0), (f64::INFINITY, 0.0));
+        assert_eq!(exp_dd(f64::NEG_INFINITY, f64::INFINITY), 0.0);
     }
 
     #[test]

@@ -14,7 +14,16 @@ pub fn ulp<E: Element>(r: f64) -> f64 {
     } else {
         exponent(r).max(E::MIN_EXP)
     };
-    2f64.powi(e - E::PRECISION as i32 + 1)
+    pow2(e - E::PRECISION as i32 + 1)
+}
+
+/// `2^k` exactly, for `k` in `-1074..=1023` (`powi` underflows to 0 for k < -1022).
+fn pow2(k: i32) -> f64 {
+    if k >= -1022 {
+        f64::from_bits(((k + 1023) as u64) << 52)
+    } else {
+        f64::from_bits(1u64 << (k + 1074))
+    }
 }
 
 /// `⌊log₂ r⌋` for a finite positive `r`, exact (from the bits, not a logarithm).
@@ -37,6 +46,12 @@ fn exponent(r: f64) -> i32 {
 /// finite reference is also `f64::INFINITY`.
 pub fn ulp_error<E: Element>(value: E, reference: f64) -> f64 {
     let v = value.to_f64();
+    // A finite reference beyond the largest finite `E` rounds to an infinity.
+    let reference = if reference.is_finite() && E::from_f64(reference).to_f64().is_infinite() {
+        E::from_f64(reference).to_f64()
+    } else {
+        reference
+    };
     if reference.is_nan() || v.is_nan() {
         return if reference.is_nan() && v.is_nan() {
             0.0
@@ -78,6 +93,14 @@ mod tests {
         assert_eq!(exponent(f64::MIN_POSITIVE), -1022);
         assert_eq!(exponent(f64::MIN_POSITIVE / 2.0), -1023);
         assert_eq!(exponent(5e-324), -1074);
+    }
+
+    #[test]
+    fn overflowing_references_round_to_infinity() {
+        assert_eq!(ulp_error(f32::INFINITY, 1e39), 0.0);
+        assert_eq!(ulp_error(f32::MAX, 1e39), f64::INFINITY);
+        assert_eq!(pow2(-1074), 5e-324);
+        assert_eq!(pow2(1023), 2f64.powi(1023));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The slice API: forward, forward in place and backward over `f32`/`f64` slices,
 //! with the shape of the array where the activation needs it.
 
+use actfn_math::dd::Sum;
 use actfn_math::drive::{self, Rows};
 use actfn_math::{Element, Real};
 
@@ -194,19 +195,16 @@ impl Activation {
             });
         }
         let channels = self.prelu_weight().len();
-        let mut sums = vec![(0.0f64, 0.0f64); channels];
+        let mut sums = vec![Sum::default(); channels];
         let mut channel_of = self.prelu_channel_index(shape)?;
         for (i, (&xi, &gi)) in x.iter().zip(grad_output).enumerate() {
             let (xv, gv) = (xi.to_f64(), gi.to_f64());
             if xv <= 0.0 || xv.is_nan() {
-                let (s, c) = &mut sums[channel_of(i)];
-                let (t, e) = actfn_math::dd::two_sum(*s, xv * gv);
-                *s = t;
-                *c += e;
+                sums[channel_of(i)].add(xv * gv);
             }
         }
-        for (w, (s, c)) in grad_weight.iter_mut().zip(sums) {
-            *w = E::from_f64(s + c);
+        for (w, s) in grad_weight.iter_mut().zip(sums) {
+            *w = E::from_f64(s.value());
         }
         Ok(())
     }

@@ -18,7 +18,11 @@ pub(crate) const SINE: Info = Info {
     properties: props(true, true, false, true, true),
     pytorch: "torch.sin(w0 * x)",
     references: &["Sitzmann, Martel, Bergman, Lindell & Wetzstein 2020, Implicit neural representations with periodic activation functions (arXiv:2006.09661)"],
-    differences: &["the product w0·x is carried exactly (sin(hi + lo) expanded), so results near the zeros of sin keep their relative accuracy; PyTorch rounds w0·x first"],
+    differences: &[
+        "the product w0·x is carried exactly (sin(hi + lo) expanded), so results near the zeros of sin keep their relative accuracy; PyTorch rounds w0·x first",
+        "where w0·x overflows (|x| > largest finite / |w0|) the result is NaN, as in PyTorch: the angle is not representable",
+        "f64: the 8-ULP bound holds for |w0·x| <= 2^26 (every practical input); beyond, the low word of w0·x is no longer small and results near the zeros of sin lose relative accuracy (f32 is exact everywhere: its product is exact in f64)",
+    ],
 };
 
 /// `sin(w0·x)`.
@@ -32,22 +36,20 @@ impl<L: Real> Pointwise<L> for Sine<L> {
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {
-        let (hi, lo) = product(self.w0, x);
-        // sin(hi + lo) = sin(hi)·cos(lo) + cos(hi)·sin(lo).
-        hi.sin().mul_add(lo.cos(), hi.cos() * lo.sin())
+        sin_cos(self.w0, x).0
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
-        let (hi, lo) = product(self.w0, x);
-        // cos(hi + lo) = cos(hi)·cos(lo) − sin(hi)·sin(lo).
-        let c = hi.cos().mul_add(lo.cos(), -(hi.sin() * lo.sin()));
-        g * (self.w0 * c)
+        g * (self.w0 * sin_cos(self.w0, x).1)
     }
 }
 
-/// `w0·x = hi + lo` exactly; `lo = 0` where the product is not finite.
+/// `(sin θ, cos θ)` with `θ = w0·x` carried exactly as `hi + lo`:
+/// `sin(hi + lo) = sin hi·cos lo + cos hi·sin lo`, `cos(hi + lo) = cos hi·cos lo − sin hi·sin lo`.
+/// Where `w0·x` overflows the result is NaN (the angle is not representable).
 #[inline(always)]
-fn product<L: Real>(w0: L, x: L) -> (L, L) {
+fn sin_cos<L: Real>(w0: L, x: L) -> (L, L) {
     let (hi, lo) = dd::two_prod(w0, x);
-    (hi, L::select(lo.is_nan(), L::splat(0.0), lo))
+    let (sh, ch, sl, cl) = (hi.sin(), hi.cos(), lo.sin(), lo.cos());
+    (sh.mul_add(cl, ch * sl), ch.mul_add(cl, -(sh * sl)))
 }

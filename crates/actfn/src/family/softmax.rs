@@ -6,7 +6,8 @@
 //! `log Σ = log1p(Σ′)`, where `Σ′` excludes the maximum's own term (which is 1), so
 //! entries near probability 1 keep their digits.
 
-use actfn_math::{dd, Real};
+use actfn_math::dd::{self, Sum};
+use actfn_math::Real;
 
 use crate::info::{props, Family, Info, OpShape, DIM};
 use crate::op::RowWise;
@@ -67,26 +68,9 @@ pub(crate) const SOFTMIN: Info = Info {
     differences: ROW_DIFFERENCES,
 };
 
-/// Neumaier's compensated sum.
-#[derive(Clone, Copy, Default)]
-struct Sum {
-    s: f64,
-    c: f64,
-}
-
-impl Sum {
-    #[inline(always)]
-    fn add(&mut self, v: f64) {
-        let (s, e) = dd::two_sum(self.s, v);
-        self.s = s;
-        self.c += e;
-    }
-    fn value(&self) -> f64 {
-        self.s + self.c
-    }
-}
-
-/// The maximum (NaN if any entry is NaN) and the index of its first occurrence.
+/// The maximum and the index of its first occurrence. The maximum is NaN when any
+/// entry is NaN or +inf: such a row has no finite softmax and gives NaN throughout, as
+/// in PyTorch (an all −inf row gives NaN through `−inf − (−inf)`).
 fn row_max(x: &[f64]) -> (f64, usize) {
     let mut m = x[0];
     let mut at = 0;
@@ -95,6 +79,9 @@ fn row_max(x: &[f64]) -> (f64, usize) {
             at = i;
         }
         m = v.max_nan(m);
+    }
+    if m == f64::INFINITY {
+        m = f64::NAN;
     }
     (m, at)
 }
@@ -143,15 +130,32 @@ fn softmax_row(x: &mut [f64]) {
     x.iter_mut().for_each(|v| *v /= total);
 }
 
-/// `g ← y·(g − Σ g·y)` (softmax's vector-Jacobian product), `y` the softmax row.
-fn softmax_vjp(y: &[f64], g: &mut [f64]) {
+/// `g ← y·(g − Σ g·y)`, softmax's vector-Jacobian product at the input row `x`.
+///
+/// `g − Σ g·y` cancels when `g` is nearly constant, so `Σ g·y` is formed as a double
+/// word from exact products `e·g` (`y = e/S`) and subtracted without rounding first.
+fn softmax_vjp(x: &[f64], g: &mut [f64]) {
+    let mut e = x.to_vec();
+    let rest = exp_shifted(&mut e);
+    // S = 1 + rest, kept as a double word: rounding it would drop rest when it is tiny,
+    // and with it the whole gradient of a dominant entry.
+    let (s, s_lo) = dd::two_sum(1.0, rest);
+    let total = s + s_lo;
     let mut dot = Sum::default();
-    for (&yi, &gi) in y.iter().zip(g.iter()) {
-        dot.add(yi * gi);
+    for (&ei, &gi) in e.iter().zip(g.iter()) {
+        let (p, p_lo) = dd::two_prod(ei, gi);
+        dot.add(p);
+        dot.add(p_lo);
     }
-    let dot = dot.value();
-    for (gi, &yi) in g.iter_mut().zip(y) {
-        *gi = yi * (*gi - dot);
+    let (hi, lo) = dot.words();
+    // (hi + lo)/(s + s_lo) as a double word q + q_lo.
+    let q = hi / s;
+    let rem = (-q).mul_add(s, hi) - q * s_lo + lo;
+    let q_lo = if rem.is_finite() { rem / s } else { 0.0 };
+    for (gi, &ei) in g.iter_mut().zip(&e) {
+        let (d, d_lo) = dd::two_sum(*gi, -q);
+        let d_lo = if d_lo.is_finite() { d_lo } else { 0.0 };
+        *gi = (ei / total) * (d + (d_lo - q_lo));
     }
 }
 
@@ -162,9 +166,7 @@ impl RowWise for Softmax {
         softmax_row(x);
     }
     fn bwd_row(&self, x: &[f64], g: &mut [f64]) {
-        let mut y = x.to_vec();
-        softmax_row(&mut y);
-        softmax_vjp(&y, g);
+        softmax_vjp(x, g);
     }
 }
 
@@ -194,9 +196,8 @@ impl RowWise for Softmin {
         softmax_row(x);
     }
     fn bwd_row(&self, x: &[f64], g: &mut [f64]) {
-        let mut y: Vec<f64> = x.iter().map(|&v| -v).collect();
-        softmax_row(&mut y);
-        softmax_vjp(&y, g);
+        let neg: Vec<f64> = x.iter().map(|&v| -v).collect();
+        softmax_vjp(&neg, g);
         g.iter_mut().for_each(|v| *v = -*v);
     }
 }
