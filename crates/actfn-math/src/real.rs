@@ -186,9 +186,7 @@ macro_rules! scalar_real {
 }
 
 scalar_real!(f64, exp, expm1, log, log1p, tanh, cosh, erf, erfc, sin, cos, fma, sqrt, hypot);
-scalar_real!(
-    f32, expf, expm1f, logf, log1pf, tanhf, coshf, erff, erfcf, sinf, cosf, fmaf, sqrtf, hypotf
-);
+scalar_real!(f32, expf, expm1f, logf, log1pf, tanhf, coshf, erff, erfcf, sinf, cosf, fmaf, sqrtf, hypotf);
 
 #[cfg(test)]
 mod tests {

@@ -54,11 +54,7 @@ impl Activation {
         } else {
             Vec::new()
         };
-        Ok(Activation {
-            kind,
-            params,
-            weight,
-        })
+        Ok(Activation { kind, params, weight })
     }
 
     /// Parses a PyTorch-style spec: `relu`, `leaky_relu(0.2)`,
@@ -227,9 +223,7 @@ impl Activation {
         let p = &self.params;
         let rule = match self.kind {
             Kind::Celu if p[0] == 0.0 => Some((0, "alpha cannot be 0 for CELU")),
-            Kind::Softplus if p[0] == 0.0 => {
-                Some((0, "beta cannot be 0 (softplus divides by beta)"))
-            }
+            Kind::Softplus if p[0] == 0.0 => Some((0, "beta cannot be 0 (softplus divides by beta)")),
             Kind::Rrelu if p[0] > p[1] => Some((0, "lower must not exceed upper")),
             Kind::Hardtanh if p[0] >= p[1] => Some((1, "max_val must be greater than min_val")),
             Kind::Softshrink | Kind::Hardshrink if p[0] < 0.0 => Some((0, "lambd must be >= 0")),
@@ -259,11 +253,7 @@ fn param_list(info: &Info) -> String {
     if info.params.is_empty() {
         return "none".to_string();
     }
-    info.params
-        .iter()
-        .map(|p| p.name)
-        .collect::<Vec<_>>()
-        .join(", ")
+    info.params.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
 }
 
 fn nearest_param(info: &Info, key: &str) -> Option<String> {
@@ -288,9 +278,7 @@ fn resolve(info: &'static Info, kind: ParamKind, name: &'static str, value: &Val
         (ParamKind::Real, _) => Err(err("expected a number".into())),
         (ParamKind::Dim, Value::Number(v)) if v.fract() == 0.0 && v.abs() < 1e9 => Ok(*v),
         (ParamKind::Dim, _) => Err(err("expected an integer dim".into())),
-        (ParamKind::Seed, Value::Number(v))
-            if v.fract() == 0.0 && (0.0..9.007_199_254_740_992e15).contains(v) =>
-        {
+        (ParamKind::Seed, Value::Number(v)) if v.fract() == 0.0 && (0.0..9.007_199_254_740_992e15).contains(v) => {
             Ok(*v)
         }
         (ParamKind::Seed, _) => Err(err("expected a non-negative integer".into())),
@@ -306,9 +294,7 @@ fn resolve(info: &'static Info, kind: ParamKind, name: &'static str, value: &Val
             .position(|c| c.eq_ignore_ascii_case(w))
             .map(|i| i as f64)
             .ok_or_else(|| err(format!("expected one of {}", choices.join(", ")))),
-        (ParamKind::Choice(choices), _) => {
-            Err(err(format!("expected one of {}", choices.join(", "))))
-        }
+        (ParamKind::Choice(choices), _) => Err(err(format!("expected one of {}", choices.join(", ")))),
     }
 }
 
@@ -331,9 +317,7 @@ impl fmt::Display for Activation {
         let mut parts = Vec::new();
         for (i, p) in info.params.iter().enumerate() {
             let v = self.params[i];
-            let is_default = p
-                .default
-                .is_some_and(|d| d == v || (d.is_nan() && v.is_nan()));
+            let is_default = p.default.is_some_and(|d| d == v || (d.is_nan() && v.is_nan()));
             if self.kind == Kind::Prelu && self.weight.len() > 1 {
                 let list: Vec<String> = self.weight.iter().map(|&w| fmt_num(w)).collect();
                 parts.push(format!("weight=[{}]", list.join(", ")));
@@ -401,10 +385,7 @@ mod tests {
         assert_eq!(p("leaky_relu(0.2)"), p("leaky_relu(negative_slope=0.2)"));
         assert_eq!(p("softplus(beta=2, threshold=10)").params(), &[2.0, 10.0]);
         assert_eq!(p("gelu(approximate=tanh)").params(), &[1.0]);
-        assert_eq!(
-            p("gelu(approximate='tanh')").to_string(),
-            "gelu(approximate=tanh)"
-        );
+        assert_eq!(p("gelu(approximate='tanh')").to_string(), "gelu(approximate=tanh)");
         assert_eq!(p("softmax(dim=0)").dim(), Some(0));
         assert_eq!(p("hardtanh(-2, 2)").params(), &[-2.0, 2.0]);
         assert_eq!(
@@ -413,10 +394,7 @@ mod tests {
         );
         assert_eq!(p("threshold(0.1, 20)").params(), &[0.1, 20.0]);
         assert_eq!(p("prelu(weight=[0.25, 0.5])").prelu_weight(), &[0.25, 0.5]);
-        assert_eq!(
-            p("prelu(weight=[0.25, 0.5])").to_string(),
-            "prelu(weight=[0.25, 0.5])"
-        );
+        assert_eq!(p("prelu(weight=[0.25, 0.5])").to_string(), "prelu(weight=[0.25, 0.5])");
         assert_eq!(p("prelu(0.1)").prelu_weight(), &[0.1]);
         for s in [
             "softplus(beta=2, threshold=10)",
@@ -431,10 +409,7 @@ mod tests {
     #[test]
     fn errors_are_specific() {
         let e = |s: &str| Activation::parse(s).unwrap_err().to_string();
-        assert_eq!(
-            e("relu7"),
-            "unknown activation `relu7` (did you mean `relu`?)"
-        );
+        assert_eq!(e("relu7"), "unknown activation `relu7` (did you mean `relu`?)");
         assert_eq!(
             e("leaky_relu(slope=0.2)"),
             "leaky_relu has no parameter `slope`; its parameters: negative_slope"
@@ -443,10 +418,7 @@ mod tests {
         assert_eq!(e("relu(1)"), "relu takes at most 0 argument(s), 1 given");
         assert_eq!(e("elu(1, alpha=2)"), "elu: parameter `alpha` given twice");
         assert_eq!(e("threshold(0.5)"), "threshold needs parameter `value`");
-        assert_eq!(
-            e("celu(0)"),
-            "celu: bad alpha = 0: alpha cannot be 0 for CELU"
-        );
+        assert_eq!(e("celu(0)"), "celu: bad alpha = 0: alpha cannot be 0 for CELU");
         assert_eq!(
             e("softplus(beta=nan)"),
             "softplus: bad beta = NaN: must be a finite number"
@@ -463,22 +435,10 @@ mod tests {
             e("gelu(approximate=fast)"),
             "gelu: bad approximate = fast: expected one of none, tanh"
         );
-        assert_eq!(
-            e("softmax(dim=0.5)"),
-            "softmax: bad dim = 0.5: expected an integer dim"
-        );
-        assert_eq!(
-            e("softshrink(-1)"),
-            "softshrink: bad lambd = -1: lambd must be >= 0"
-        );
-        assert_eq!(
-            e("squareplus(b=-1)"),
-            "squareplus: bad b = -1: b must be >= 0"
-        );
-        assert_eq!(
-            e("elu(alpha=fast)"),
-            "elu: bad alpha = fast: expected a number"
-        );
+        assert_eq!(e("softmax(dim=0.5)"), "softmax: bad dim = 0.5: expected an integer dim");
+        assert_eq!(e("softshrink(-1)"), "softshrink: bad lambd = -1: lambd must be >= 0");
+        assert_eq!(e("squareplus(b=-1)"), "squareplus: bad b = -1: b must be >= 0");
+        assert_eq!(e("elu(alpha=fast)"), "elu: bad alpha = fast: expected a number");
         assert_eq!(
             e("prelu(weight=[])"),
             "prelu: bad weight = []: needs at least one value"
@@ -487,19 +447,10 @@ mod tests {
 
     #[test]
     fn with_validates() {
-        let a = Activation::new(Kind::Elu)
-            .unwrap()
-            .with("alpha", 2.0)
-            .unwrap();
+        let a = Activation::new(Kind::Elu).unwrap().with("alpha", 2.0).unwrap();
         assert_eq!(a.to_string(), "elu(alpha=2)");
-        assert!(Activation::new(Kind::Celu)
-            .unwrap()
-            .with("alpha", 0.0)
-            .is_err());
-        assert!(Activation::new(Kind::Elu)
-            .unwrap()
-            .with("beta", 0.0)
-            .is_err());
+        assert!(Activation::new(Kind::Celu).unwrap().with("alpha", 0.0).is_err());
+        assert!(Activation::new(Kind::Elu).unwrap().with("beta", 0.0).is_err());
         assert_eq!(
             Activation::new(Kind::Threshold).unwrap_err().to_string(),
             "threshold needs parameter `threshold`"

@@ -30,7 +30,7 @@ impl Activation {
         let params = self.lane_params::<E>();
         match self.info().shape {
             OpShape::Pointwise if self.rrelu_training() => {
-                let r = self.rrelu_slopes::<E>();
+                let r = self.rrelu_slopes();
                 drive::map(x, y, |v| v);
                 apply_rrelu(y, &r, self.params()[3] as u64);
             }
@@ -39,9 +39,7 @@ impl Activation {
             }
             OpShape::Channelwise => self.prelu_blocks::<E>(shape, |range, slope| {
                 let op = LeakyRelu::with_slope(slope);
-                drive::map(&x[range.clone()], &mut y[range], |v| {
-                    nan_through(v, op.fwd(v))
-                });
+                drive::map(&x[range.clone()], &mut y[range], |v| nan_through(v, op.fwd(v)));
             })?,
             OpShape::AlongDim => {
                 y.copy_from_slice(x);
@@ -50,8 +48,7 @@ impl Activation {
             }
             OpShape::Gated => {
                 let halves = self.halves(shape)?;
-                self.kind()
-                    .visit_pointwise(&params, GatedForward { x, y, halves });
+                self.kind().visit_pointwise(&params, GatedForward { x, y, halves });
             }
         }
         Ok(())
@@ -69,7 +66,7 @@ impl Activation {
         let params = self.lane_params::<E>();
         match self.info().shape {
             OpShape::Pointwise if self.rrelu_training() => {
-                let r = self.rrelu_slopes::<E>();
+                let r = self.rrelu_slopes();
                 apply_rrelu(x, &r, self.params()[3] as u64);
             }
             OpShape::Pointwise => {
@@ -96,12 +93,7 @@ impl Activation {
     /// The vector-Jacobian product: `grad_input = Jᵀ·grad_output` at input `x`.
     /// Element-wise: `grad_input[i] = grad_output[i]·f'(x[i])`, with PyTorch's values
     /// at kinks. NaN inputs give NaN gradients.
-    pub fn backward<E: Element>(
-        &self,
-        x: &[E],
-        grad_output: &[E],
-        grad_input: &mut [E],
-    ) -> Result<()> {
+    pub fn backward<E: Element>(&self, x: &[E], grad_output: &[E], grad_input: &mut [E]) -> Result<()> {
         self.backward_shaped(x, &[x.len()], grad_output, grad_input)
     }
 
@@ -121,8 +113,8 @@ impl Activation {
         let params = self.lane_params::<E>();
         match self.info().shape {
             OpShape::Pointwise if self.rrelu_training() => {
-                let r = self.rrelu_slopes::<E>();
-                drive::zip(x, grad_output, grad_input, |v, g| nan_through(v, g));
+                let r = self.rrelu_slopes();
+                drive::zip(x, grad_output, grad_input, nan_through);
                 let seed = self.params()[3] as u64;
                 for (i, (d, &xi)) in grad_input.iter_mut().zip(x).enumerate() {
                     if xi.to_f64() <= 0.0 {
@@ -225,7 +217,7 @@ impl Activation {
                 actual: noise.len(),
             });
         }
-        let r = self.rrelu_slopes::<E>();
+        let r = self.rrelu_slopes();
         let seed = self.params()[3] as u64;
         let training = self.rrelu_training();
         let mid = E::param((self.params()[0] + self.params()[1]) / 2.0);
@@ -287,11 +279,7 @@ impl Activation {
         if dim < -n || dim >= n {
             return Err(Error::Dim { dim, ndim });
         }
-        Ok(if dim < 0 {
-            (dim + n) as usize
-        } else {
-            dim as usize
-        })
+        Ok(if dim < 0 { (dim + n) as usize } else { dim as usize })
     }
 
     fn rows(&self, shape: &[usize]) -> Result<Rows> {
@@ -305,29 +293,15 @@ impl Activation {
 
     fn halves(&self, shape: &[usize]) -> Result<Rows> {
         let dim = self.resolve_dim(shape.len())?;
-        let shape = if shape.is_empty() {
-            vec![1]
-        } else {
-            shape.to_vec()
-        };
+        let shape = if shape.is_empty() { vec![1] } else { shape.to_vec() };
         Ok(Rows::new(&shape, dim))
     }
 
     /// Maps element index → channel index for PReLU.
     fn prelu_channel_index(&self, shape: &[usize]) -> Result<impl FnMut(usize) -> usize> {
         let channels = self.prelu_weight().len();
-        let inner: usize = if channels == 1 {
-            1
-        } else {
-            self.prelu_check(shape)?.2
-        };
-        Ok(move |i: usize| {
-            if channels == 1 {
-                0
-            } else {
-                (i / inner) % channels
-            }
-        })
+        let inner: usize = if channels == 1 { 1 } else { self.prelu_check(shape)?.2 };
+        Ok(move |i: usize| if channels == 1 { 0 } else { (i / inner) % channels })
     }
 
     /// (outer, channels, inner) of a per-channel PReLU, checked against the weight.
@@ -366,7 +340,7 @@ impl Activation {
         Ok(())
     }
 
-    fn rrelu_slopes<E: Element>(&self) -> RreluSlopes {
+    fn rrelu_slopes(&self) -> RreluSlopes {
         RreluSlopes {
             lower: self.params()[0],
             upper: self.params()[1],
@@ -377,11 +351,7 @@ impl Activation {
 fn check_len(what: &'static str, actual: usize, shape: &[usize]) -> Result<()> {
     let expected: usize = shape.iter().product();
     if actual != expected {
-        return Err(Error::Length {
-            what,
-            expected,
-            actual,
-        });
+        return Err(Error::Length { what, expected, actual });
     }
     Ok(())
 }
@@ -396,8 +366,7 @@ struct RreluSlopes {
 
 impl RreluSlopes {
     fn slope<E: Element>(&self, seed: u64, index: usize) -> E::Lane {
-        let u = (splitmix64(seed ^ splitmix64(index as u64)) >> 11) as f64
-            * (1.0 / (1u64 << 53) as f64);
+        let u = (splitmix64(seed ^ splitmix64(index as u64)) >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
         E::param(self.lower + (self.upper - self.lower) * u)
     }
 }

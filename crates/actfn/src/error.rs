@@ -16,10 +16,7 @@ pub enum Error {
     },
     /// No activation has this name or alias.
     #[error("unknown activation `{name}`{}", suggestion_suffix(.suggestion))]
-    UnknownActivation {
-        name: String,
-        suggestion: Option<String>,
-    },
+    UnknownActivation { name: String, suggestion: Option<String> },
     /// The activation has no parameter of this name.
     #[error("{activation} has no parameter `{param}`{}; its parameters: {expected}", suggestion_suffix(.suggestion))]
     UnknownParameter {

@@ -130,11 +130,7 @@ impl Properties {
             (false, true) => w.push("bounded above"),
             (false, false) => w.push("unbounded"),
         }
-        w.push(if self.monotonic {
-            "monotonic"
-        } else {
-            "non-monotonic"
-        });
+        w.push(if self.monotonic { "monotonic" } else { "non-monotonic" });
         w.push(if self.smooth {
             "smooth (C¹)"
         } else {

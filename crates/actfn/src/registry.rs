@@ -144,8 +144,7 @@ impl Kind {
                 }
             }
         }
-        best.filter(|&(d, _)| d <= 2.max(key.len() / 3))
-            .map(|(_, n)| n)
+        best.filter(|&(d, _)| d <= 2.max(key.len() / 3)).map(|(_, n)| n)
     }
 }
 
@@ -166,15 +165,11 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
-    }
+    d[0] = (0..=b.len()).collect();
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j - 1] + cost)
-                .min(d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1);
+            let mut v = (d[i - 1][j - 1] + cost).min(d[i - 1][j] + 1).min(d[i][j - 1] + 1);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
@@ -194,11 +189,7 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for &k in Kind::ALL {
             let info = k.info();
-            assert!(
-                seen.insert(normalise(info.name)),
-                "duplicate name {}",
-                info.name
-            );
+            assert!(seen.insert(normalise(info.name)), "duplicate name {}", info.name);
             for a in info.aliases {
                 assert!(seen.insert(normalise(a)), "duplicate alias {a}");
             }

@@ -69,9 +69,7 @@ pub fn parse(text: &str) -> Result<SpecAst> {
         p.pos += 1;
         p.skip_ws();
     }
-    let name = p
-        .ident()
-        .ok_or_else(|| p.error("expected an activation name"))?;
+    let name = p.ident().ok_or_else(|| p.error("expected an activation name"))?;
     let mut args = Vec::new();
     p.skip_ws();
     if p.peek() == Some('(') {
@@ -145,10 +143,7 @@ impl Parser<'_> {
 
     fn ident(&mut self) -> Option<String> {
         let start = self.pos;
-        if !self
-            .peek()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        {
+        if !self.peek().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') {
             return None;
         }
         while self
@@ -157,12 +152,7 @@ impl Parser<'_> {
         {
             self.pos += 1;
         }
-        Some(
-            self.chars[start..self.pos]
-                .iter()
-                .map(|&(_, c)| c)
-                .collect(),
-        )
+        Some(self.chars[start..self.pos].iter().map(|&(_, c)| c).collect())
     }
 
     fn arg(&mut self) -> Result<Arg> {
@@ -220,10 +210,7 @@ impl Parser<'_> {
                 if self.peek().is_none() {
                     return Err(self.error(&format!("expected closing {q}")));
                 }
-                let s = self.chars[start..self.pos]
-                    .iter()
-                    .map(|&(_, c)| c)
-                    .collect();
+                let s = self.chars[start..self.pos].iter().map(|&(_, c)| c).collect();
                 self.pos += 1;
                 Ok(Value::Word(s))
             }
@@ -246,11 +233,7 @@ impl Parser<'_> {
             self.pos += 1;
         }
         if self.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
-            let sign = if self.chars[start].1 == '-' {
-                -1.0
-            } else {
-                1.0
-            };
+            let sign = if self.chars[start].1 == '-' { -1.0 } else { 1.0 };
             let id = self.ident().unwrap_or_default();
             return match id.to_ascii_lowercase().as_str() {
                 "inf" | "infinity" => Ok(sign * f64::INFINITY),
@@ -317,10 +300,7 @@ mod tests {
     #[test]
     fn positional_and_keyword() {
         let s = parse("softplus(2, threshold = 1e1)").unwrap();
-        assert_eq!(
-            s.args,
-            vec![num(None, 2.0, 10), num(Some("threshold"), 10.0, 13)]
-        );
+        assert_eq!(s.args, vec![num(None, 2.0, 10), num(Some("threshold"), 10.0, 13)]);
         let s = parse("hardtanh(-2, +2.5,)").unwrap();
         assert_eq!(s.args, vec![num(None, -2.0, 10), num(None, 2.5, 14)]);
     }

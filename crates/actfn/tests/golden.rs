@@ -39,7 +39,9 @@ struct Case {
 }
 
 fn decode(v: &[String]) -> Vec<f64> {
-    v.iter().map(|h| f64::from_bits(u64::from_str_radix(h, 16).expect("hex"))).collect()
+    v.iter()
+        .map(|h| f64::from_bits(u64::from_str_radix(h, 16).expect("hex")))
+        .collect()
 }
 
 fn load(name: &str) -> Fixture {
@@ -70,16 +72,22 @@ struct Report {
     undocumented: std::collections::BTreeMap<String, (usize, f64, f64)>,
 }
 
+/// What is being checked: one case, its activation and its inputs.
+struct Ctx<'a> {
+    case: &'a Case,
+    act: &'a Activation,
+    inputs: &'a [f64],
+}
+
 fn check_direction<E: Element>(
     report: &mut Report,
-    case: &Case,
-    act: &Activation,
+    ctx: &Ctx<'_>,
     what: &str,
     ours: &[E],
     torch: Option<&[f64]>,
     exact: &[f64],
-    inputs: &[f64],
 ) -> (Worst, Option<Worst>) {
+    let Ctx { case, act, inputs } = *ctx;
     let bound = if E::PRECISION == 24 { 4.0 } else { 8.0 };
     let row_wise = matches!(act.info().shape, OpShape::AlongDim);
     let mut ours_worst = Worst::default();
@@ -93,7 +101,11 @@ fn check_direction<E: Element>(
             Domain::Inside => {}
             Domain::Nan => {
                 if !o.to_f64().is_nan() {
-                    report.failures.push(format!("{} {}: {what}[{i}] outside the documented domain should be NaN", case.id, E::NAME));
+                    report.failures.push(format!(
+                        "{} {}: {what}[{i}] outside the documented domain should be NaN",
+                        case.id,
+                        E::NAME
+                    ));
                 }
                 continue;
             }
@@ -113,19 +125,36 @@ fn check_direction<E: Element>(
             // Agreement with PyTorch where PyTorch is within the contract.
             let x_is_nan = x_at(i).is_nan();
             if te <= bound && err > bound && !x_is_nan && !row_wise {
-                report.failures.push(format!("{} {}: {what}[{i}] (x = {:e}) is {err:.1} ULP off while PyTorch is {te:.1}", case.id, E::NAME, x_at(i)));
+                report.failures.push(format!(
+                    "{} {}: {what}[{i}] (x = {:e}) is {err:.1} ULP off while PyTorch is {te:.1}",
+                    case.id,
+                    E::NAME,
+                    x_at(i)
+                ));
             }
             if te > bound && err < te && act.info().differences.is_empty() && !x_is_nan {
-                let e = report.undocumented.entry(format!("{} {} {what}", case.id, E::NAME)).or_insert((0, x_at(i), 0.0));
+                let e = report
+                    .undocumented
+                    .entry(format!("{} {} {what}", case.id, E::NAME))
+                    .or_insert((0, x_at(i), 0.0));
                 e.0 += 1;
                 e.2 = e.2.max(te);
             }
         }
     }
     if !nonfinite.is_empty() {
-        report.failures.push(format!("{} {}: non-finite mismatches: {}", case.id, E::NAME, nonfinite.join("; ")));
+        report.failures.push(format!(
+            "{} {}: non-finite mismatches: {}",
+            case.id,
+            E::NAME,
+            nonfinite.join("; ")
+        ));
     }
-    let allowed = if row_wise { bound.max(torch_worst.map_or(0.0, |w| w.ulp)) } else { bound };
+    let allowed = if row_wise {
+        bound.max(torch_worst.map_or(0.0, |w| w.ulp))
+    } else {
+        bound
+    };
     if ours_worst.ulp > allowed {
         report.failures.push(format!(
             "{} {}: {what} max error {:.2} ULP at x = {:e} (bound {allowed})",
@@ -178,8 +207,20 @@ fn run_case<E: Element>(report: &mut Report, case: &Case) {
 
     let tf = case.torch_forward.as_ref().map(|v| decode(v));
     let tb = case.torch_backward.as_ref().map(|v| decode(v));
-    let (fw, tfw) = check_direction(report, case, &act, "forward", &y, tf.as_deref(), &decode(&case.ref_forward), &xs);
-    let (bw, tbw) = check_direction(report, case, &act, "backward", &dx, tb.as_deref(), &decode(&case.ref_backward), &xs);
+    let ctx = Ctx {
+        case,
+        act: &act,
+        inputs: &xs,
+    };
+    let (fw, tfw) = check_direction(report, &ctx, "forward", &y, tf.as_deref(), &decode(&case.ref_forward));
+    let (bw, tbw) = check_direction(
+        report,
+        &ctx,
+        "backward",
+        &dx,
+        tb.as_deref(),
+        &decode(&case.ref_backward),
+    );
     let mut line = format!(
         "| {} | {} | {:.2} | {} | {:.2} | {} |",
         case.spec,
@@ -193,8 +234,13 @@ fn run_case<E: Element>(report: &mut Report, case: &Case) {
         let mut dw = vec![E::from_f64(0.0); act.prelu_weight().len()];
         act.prelu_weight_grad(&x, &case.shape, &g, &mut dw).unwrap();
         let tw = case.torch_grad_weight.as_ref().map(|v| decode(v));
-        let (ww, tww) = check_direction(report, case, &act, "grad_weight", &dw, tw.as_deref(), &decode(rw), &[]);
-        line.push_str(&format!(" dw {:.2} (PyTorch {})", ww.ulp, tww.map_or("—".into(), |w| format!("{:.2}", w.ulp))));
+        let ctx = Ctx { inputs: &[], ..ctx };
+        let (ww, tww) = check_direction(report, &ctx, "grad_weight", &dw, tw.as_deref(), &decode(rw));
+        line.push_str(&format!(
+            " dw {:.2} (PyTorch {})",
+            ww.ulp,
+            tww.map_or("—".into(), |w| format!("{:.2}", w.ulp))
+        ));
     }
     report.lines.push(line);
 }
@@ -202,12 +248,24 @@ fn run_case<E: Element>(report: &mut Report, case: &Case) {
 fn run<E: Element>(file: &str) {
     let fixture = load(file);
     assert_eq!(fixture.dtype, E::NAME);
-    assert!(fixture.cases.len() >= 60, "fixture has only {} cases", fixture.cases.len());
-    let mut report = Report { lines: Vec::new(), failures: Vec::new(), undocumented: Default::default() };
+    assert!(
+        fixture.cases.len() >= 60,
+        "fixture has only {} cases",
+        fixture.cases.len()
+    );
+    let mut report = Report {
+        lines: Vec::new(),
+        failures: Vec::new(),
+        undocumented: Default::default(),
+    };
     for case in &fixture.cases {
         run_case::<E>(&mut report, case);
     }
-    println!("max ULP error against mpmath, {} (PyTorch {})", E::NAME, fixture.torch_version);
+    println!(
+        "max ULP error against mpmath, {} (PyTorch {})",
+        E::NAME,
+        fixture.torch_version
+    );
     println!("| spec | dtype | forward | PyTorch forward | backward | PyTorch backward |\n|---|---|---|---|---|---|");
     for l in &report.lines {
         println!("{l}");
@@ -219,9 +277,17 @@ fn run<E: Element>(file: &str) {
         .collect();
     let mut problems = report.failures.clone();
     if !undocumented.is_empty() {
-        problems.push(format!("differences from PyTorch missing from Info::differences:\n{}", undocumented.join("\n")));
+        problems.push(format!(
+            "differences from PyTorch missing from Info::differences:\n{}",
+            undocumented.join("\n")
+        ));
     }
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[test]

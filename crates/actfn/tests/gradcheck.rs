@@ -31,7 +31,11 @@ fn numeric_vjp(act: &Activation, x: &[f64], shape: &[usize], g: &[f64]) -> Vec<f
 fn assert_close(act: &Activation, what: &str, analytic: &[f64], numeric: &[f64], x: &[f64]) {
     for (i, (&a, &n)) in analytic.iter().zip(numeric).enumerate() {
         let tol = 1e-6 * (1.0 + a.abs().max(n.abs()));
-        assert!((a - n).abs() <= tol, "{act} {what}: at x[{i}] = {} analytic {a} vs numeric {n}", x.get(i).copied().unwrap_or(f64::NAN));
+        assert!(
+            (a - n).abs() <= tol,
+            "{act} {what}: at x[{i}] = {} analytic {a} vs numeric {n}",
+            x.get(i).copied().unwrap_or(f64::NAN)
+        );
     }
 }
 
@@ -65,7 +69,9 @@ fn every_differentiable_activation_matches_finite_differences() {
         let n: usize = shape.iter().product();
         let x = inputs(&act, n, &mut rng);
         let out_shape = act.output_shape(&shape).unwrap();
-        let g: Vec<f64> = (0..out_shape.iter().product::<usize>()).map(|_| rng.range(-2.0, 2.0)).collect();
+        let g: Vec<f64> = (0..out_shape.iter().product::<usize>())
+            .map(|_| rng.range(-2.0, 2.0))
+            .collect();
         let mut analytic = vec![0.0; n];
         act.backward_shaped(&x, &shape, &g, &mut analytic).unwrap();
         let numeric = numeric_vjp(&act, &x, &shape, &g);
@@ -104,7 +110,11 @@ fn prelu_weight_gradient_matches_finite_differences() {
             y.iter().zip(&g).map(|(a, b)| a * b).sum::<f64>()
         };
         let numeric = (loss(w[c] + 1e-6) - loss(w[c] - 1e-6)) / 2e-6;
-        assert!((dw[c] - numeric).abs() < 1e-6 * (1.0 + numeric.abs()), "channel {c}: {} vs {numeric}", dw[c]);
+        assert!(
+            (dw[c] - numeric).abs() < 1e-6 * (1.0 + numeric.abs()),
+            "channel {c}: {} vs {numeric}",
+            dw[c]
+        );
     }
     // And the input gradient, per channel.
     let mut dx = vec![0.0; 60];
@@ -127,7 +137,11 @@ fn rrelu_training_gradient_is_the_drawn_slope() {
         assert_eq!(y[i], noise[i] * x[i]);
         assert_eq!(dx[i], noise[i]);
         if x[i] <= 0.0 {
-            assert!((0.125..=1.0 / 3.0).contains(&noise[i]), "slope {} out of range", noise[i]);
+            assert!(
+                (0.125..=1.0 / 3.0).contains(&noise[i]),
+                "slope {} out of range",
+                noise[i]
+            );
         } else {
             assert_eq!(noise[i], 1.0);
         }

@@ -64,7 +64,10 @@ fn derivatives_at_kinks_follow_pytorch() {
     ];
     for &(s, x, want) in cases {
         let got = grad(s, x);
-        assert!((got - want).abs() <= 1e-15 * want.abs(), "{s}'({x}) = {got}, PyTorch gives {want}");
+        assert!(
+            (got - want).abs() <= 1e-15 * want.abs(),
+            "{s}'({x}) = {got}, PyTorch gives {want}"
+        );
     }
     // SELU'(0) is the left derivative α·λ, not λ.
     assert!(grad("selu", 0.0) > 1.7);
@@ -98,7 +101,12 @@ fn nan_in_nan_out_for_every_kind() {
         a.backward_shaped(&x, &shape, &vec![1.0; n_out], &mut dx).unwrap();
         match a.info().shape {
             OpShape::Pointwise | OpShape::Channelwise => {
-                assert!(y[5].is_nan() && dx[5].is_nan(), "{a}: NaN input gave {} / {}", y[5], dx[5]);
+                assert!(
+                    y[5].is_nan() && dx[5].is_nan(),
+                    "{a}: NaN input gave {} / {}",
+                    y[5],
+                    dx[5]
+                );
                 assert!(y[4].is_finite() && dx[4].is_finite(), "{a}: NaN leaked to a neighbour");
             }
             OpShape::AlongDim => {
@@ -217,7 +225,9 @@ fn softmax_along_any_dim_equals_the_transposed_last_dim() {
     let x: Vec<f64> = (0..d0 * d1 * d2).map(|_| rng.range(-4.0, 4.0)).collect();
     for name in ["softmax", "log_softmax", "softmin"] {
         let mut y = vec![0.0; x.len()];
-        act(&format!("{name}(dim=1)")).forward_shaped(&x, &[d0, d1, d2], &mut y).unwrap();
+        act(&format!("{name}(dim=1)"))
+            .forward_shaped(&x, &[d0, d1, d2], &mut y)
+            .unwrap();
         // Same as dim=-1 on the array with dims 1 and 2 swapped.
         let mut t = vec![0.0; x.len()];
         for i in 0..d0 {
@@ -238,7 +248,9 @@ fn softmax_along_any_dim_equals_the_transposed_last_dim() {
         }
         // Negative dims count from the end.
         let mut y2 = vec![0.0; x.len()];
-        act(&format!("{name}(dim=-2)")).forward_shaped(&x, &[d0, d1, d2], &mut y2).unwrap();
+        act(&format!("{name}(dim=-2)"))
+            .forward_shaped(&x, &[d0, d1, d2], &mut y2)
+            .unwrap();
         assert_eq!(y, y2);
     }
     // softmax rows sum to 1.
@@ -288,21 +300,43 @@ fn slice_api_errors() {
     let mut y = [0.0f64; 2];
     assert_eq!(
         act("relu").forward(&[1.0, 2.0, 3.0], &mut y).unwrap_err(),
-        Error::Length { what: "output", expected: 3, actual: 2 }
+        Error::Length {
+            what: "output",
+            expected: 3,
+            actual: 2
+        }
     );
     let mut y = [0.0f64; 6];
     assert_eq!(
-        act("softmax(dim=2)").forward_shaped(&[0.0; 6], &[2, 3], &mut y).unwrap_err().to_string(),
+        act("softmax(dim=2)")
+            .forward_shaped(&[0.0; 6], &[2, 3], &mut y)
+            .unwrap_err()
+            .to_string(),
         "dim 2 is out of range for a 2-d array (valid: -2 to 1)"
     );
-    assert!(matches!(act("relu").forward_shaped(&[0.0; 6], &[2, 2], &mut y), Err(Error::Length { .. })));
+    assert!(matches!(
+        act("relu").forward_shaped(&[0.0; 6], &[2, 2], &mut y),
+        Err(Error::Length { .. })
+    ));
     let p = Activation::prelu(&[0.1, 0.2]).unwrap();
     let err = p.forward_shaped(&[0.0; 6], &[2, 3], &mut y).unwrap_err();
-    assert_eq!(err.to_string(), "prelu has 2 weights but the input [2, 3] has 3 channel(s) (dim 1)");
+    assert_eq!(
+        err.to_string(),
+        "prelu has 2 weights but the input [2, 3] has 3 channel(s) (dim 1)"
+    );
     let mut dx = [0.0f64; 6];
-    assert!(matches!(act("relu").backward(&[0.0; 6], &[0.0; 5], &mut dx), Err(Error::Length { what: "grad_output", .. })));
+    assert!(matches!(
+        act("relu").backward(&[0.0; 6], &[0.0; 5], &mut dx),
+        Err(Error::Length {
+            what: "grad_output",
+            ..
+        })
+    ));
     let mut dw = [0.0f64; 1];
-    assert!(matches!(act("relu").prelu_weight_grad(&[0.0; 6], &[6], &[0.0; 6], &mut dw), Err(Error::Unsupported { .. })));
+    assert!(matches!(
+        act("relu").prelu_weight_grad(&[0.0; 6], &[6], &[0.0; 6], &mut dw),
+        Err(Error::Unsupported { .. })
+    ));
 }
 
 #[test]

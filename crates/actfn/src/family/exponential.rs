@@ -65,11 +65,7 @@ pub(crate) const CELU: Info = Info {
     aliases: &[],
     family: Family::Exponential,
     shape: OpShape::Pointwise,
-    params: &[real(
-        "alpha",
-        1.0,
-        "the negative saturation value is -alpha (!= 0)",
-    )],
+    params: &[real("alpha", 1.0, "the negative saturation value is -alpha (!= 0)")],
     summary: "continuously differentiable ELU: its derivative is 1 at 0 for every alpha",
     formula: "x if x > 0 else alpha·(exp(x/alpha) - 1)",
     derivative: "1 if x > 0 else exp(x/alpha) (1 at x = 0)",
@@ -83,9 +79,7 @@ pub(crate) const CELU: Info = Info {
         self_normalising: false,
     },
     pytorch: "torch.nn.functional.celu",
-    references: &[
-        "Barron 2017, Continuously differentiable exponential linear units (arXiv:1704.07483)",
-    ],
+    references: &["Barron 2017, Continuously differentiable exponential linear units (arXiv:1704.07483)"],
     differences: &[],
 };
 
@@ -129,7 +123,9 @@ pub(crate) const SELU: Info = Info {
         self_normalising: true,
     },
     pytorch: "torch.nn.functional.selu",
-    references: &["Klambauer, Unterthiner, Mayr & Hochreiter 2017, Self-normalizing neural networks (arXiv:1706.02515)"],
+    references: &[
+        "Klambauer, Unterthiner, Mayr & Hochreiter 2017, Self-normalizing neural networks (arXiv:1706.02515)",
+    ],
     differences: &[],
 };
 

@@ -16,7 +16,9 @@ pub(crate) const GLU: Info = Info {
     range: "(-inf, inf); the dim halves",
     properties: props(false, false, false, true, false),
     pytorch: "torch.nn.functional.glu(x, dim)",
-    references: &["Dauphin, Fan, Auli & Grangier 2017, Language modeling with gated convolutional networks (arXiv:1612.08083)"],
+    references: &[
+        "Dauphin, Fan, Auli & Grangier 2017, Language modeling with gated convolutional networks (arXiv:1612.08083)",
+    ],
     differences: GATED_DIFFERENCES,
 };
 

@@ -8,9 +8,9 @@ use crate::op::{Params, Pointwise};
 use crate::roots;
 
 /// 1/√2 as a double word.
-const FRAC_1_SQRT_2: (f64, f64) = (0.707_106_781_186_547_6, -4.833_646_656_726_457e-17);
+const FRAC_1_SQRT_2: (f64, f64) = (core::f64::consts::FRAC_1_SQRT_2, -4.833_646_656_726_457e-17);
 /// 2/√π.
-const FRAC_2_SQRT_PI: f64 = 1.128_379_167_095_512_6;
+const FRAC_2_SQRT_PI: f64 = core::f64::consts::FRAC_2_SQRT_PI;
 /// 1/√(2π).
 const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
 /// 2·√(2/π) as a double word (the tanh form is x·σ(2u), u = √(2/π)(x + 0.044715x³)).
@@ -77,9 +77,7 @@ pub(crate) fn normal_pdf<L: Real>(x: L) -> L {
 
 impl<L: Real> Pointwise<L> for Gelu {
     fn new(p: &Params<'_, L>) -> Self {
-        Gelu {
-            tanh: p.raw(0) == 1.0,
-        }
+        Gelu { tanh: p.raw(0) == 1.0 }
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {
@@ -127,12 +125,7 @@ fn two_u<L: Real>(x: L) -> (L, L) {
     let (c, c_lo) = dd::mul_dd(s, s_lo, xc);
     let (c, c_lo) = dd::mul_dd_dd(c, c_lo, L::splat(GELU_TANH_C.0), L::splat(GELU_TANH_C.1));
     let (v, v_lo) = dd::add_dd(c, c_lo, xc);
-    dd::mul_dd_dd(
-        v,
-        v_lo,
-        L::splat(TWO_SQRT_2_OVER_PI.0),
-        L::splat(TWO_SQRT_2_OVER_PI.1),
-    )
+    dd::mul_dd_dd(v, v_lo, L::splat(TWO_SQRT_2_OVER_PI.0), L::splat(TWO_SQRT_2_OVER_PI.1))
 }
 
 impl GeluTanh {
@@ -146,8 +139,7 @@ impl GeluTanh {
         // d/dx x·σ(2u) = σ(2u) + x·(2u)'·σ'(2u), (2u)' = 2√(2/π)(1 + 3·0.044715x²).
         let xc = x.max_nan(L::splat(-1e4)).min_nan(L::splat(1e4));
         let (z, z_lo) = two_u(xc);
-        let dz = L::splat(TWO_SQRT_2_OVER_PI.0)
-            * (L::splat(3.0 * GELU_TANH_C.0) * xc).mul_add(xc, L::splat(1.0));
+        let dz = L::splat(TWO_SQRT_2_OVER_PI.0) * (L::splat(3.0 * GELU_TANH_C.0) * xc).mul_add(xc, L::splat(1.0));
         let d = sigmoid_dd(z, z_lo) + xc * dz * sigmoid_prime_dd(z, z_lo);
         let d = roots::GELU_TANH.apply(xc, d);
         g * d

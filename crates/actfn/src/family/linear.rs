@@ -84,13 +84,8 @@ pub(crate) const STEP: Info = Info {
     aliases: &["heaviside", "binary_step"],
     family: Family::Linear,
     shape: OpShape::Pointwise,
-    params: &[real(
-        "threshold",
-        0.0,
-        "the input above which the unit fires",
-    )],
-    summary:
-        "the naive activation: fires (1) above a threshold, else 0; its zero gradient cannot train",
+    params: &[real("threshold", 0.0, "the input above which the unit fires")],
+    summary: "the naive activation: fires (1) above a threshold, else 0; its zero gradient cannot train",
     formula: "1 if x > threshold else 0",
     derivative: "0 everywhere (the jump at the threshold has no useful derivative)",
     range: "{0, 1}",
@@ -102,9 +97,7 @@ pub(crate) const STEP: Info = Info {
 
 impl<L: Real> Pointwise<L> for Step<L> {
     fn new(p: &Params<'_, L>) -> Self {
-        Step {
-            threshold: p.get(0),
-        }
+        Step { threshold: p.get(0) }
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {

@@ -163,8 +163,7 @@ pub(crate) const LOG_SIGMOID: Info = Info {
     family: Family::Logistic,
     shape: OpShape::Pointwise,
     params: &[],
-    summary:
-        "log of the sigmoid, computed without overflow: the building block of binary cross-entropy",
+    summary: "log of the sigmoid, computed without overflow: the building block of binary cross-entropy",
     formula: "log(1/(1 + exp(-x))) = min(x, 0) - log(1 + exp(-|x|))",
     derivative: "sigmoid(-x) = 1 - sigmoid(x)",
     range: "(-inf, 0)",

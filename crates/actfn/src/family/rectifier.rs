@@ -153,9 +153,7 @@ pub(crate) const LEAKY_RELU: Info = Info {
     range: "(-inf, inf)",
     properties: props(false, false, true, false, false),
     pytorch: "torch.nn.functional.leaky_relu",
-    references: &[
-        "Maas, Hannun & Ng 2013, Rectifier nonlinearities improve neural network acoustic models",
-    ],
+    references: &["Maas, Hannun & Ng 2013, Rectifier nonlinearities improve neural network acoustic models"],
     differences: &[],
 };
 
@@ -188,7 +186,8 @@ pub(crate) const PRELU: Info = Info {
     params: &[PRELU_WEIGHT],
     summary: "leaky ReLU whose slope is learned, one per network or one per channel (dim 1)",
     formula: "x if x > 0 else w·x (w per channel c = index along dim 1)",
-    derivative: "d/dx: 1 if x > 0 else w (w at 0, as PyTorch); d/dw: 0 if x > 0 else x, summed over all but the channel",
+    derivative:
+        "d/dx: 1 if x > 0 else w (w at 0, as PyTorch); d/dw: 0 if x > 0 else x, summed over all but the channel",
     range: "(-inf, inf)",
     properties: props(false, false, true, false, false),
     pytorch: "torch.nn.functional.prelu",
@@ -265,11 +264,7 @@ impl<L: Real> Pointwise<L> for Hardsigmoid {
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
-        L::select(
-            x.gt(L::splat(-3.0)) & x.lt(L::splat(3.0)),
-            g / L::splat(6.0),
-            zero(),
-        )
+        L::select(x.gt(L::splat(-3.0)) & x.lt(L::splat(3.0)), g / L::splat(6.0), zero())
     }
 }
 
@@ -289,7 +284,9 @@ pub(crate) const HARDSWISH: Info = Info {
     properties: props(true, false, false, false, false),
     pytorch: "torch.nn.functional.hardswish",
     references: &["Howard et al. 2019, Searching for MobileNetV3 (arXiv:1905.02244)"],
-    differences: &["hardswish(x) = x for x >= 3 exactly; PyTorch's x·(x+3)/6 overflows to inf for x near the largest finite value"],
+    differences: &[
+        "hardswish(x) = x for x >= 3 exactly; PyTorch's x·(x+3)/6 overflows to inf for x near the largest finite value",
+    ],
 };
 
 impl<L: Real> Pointwise<L> for Hardswish {
@@ -447,19 +444,14 @@ pub(crate) const SQUAREPLUS: Info = Info {
     range: "(0, inf)",
     properties: props(true, false, true, true, false),
     pytorch: "none (compute (x + torch.sqrt(x*x + b))/2)",
-    references: &[
-        "Barron 2021, Squareplus: a softplus-like algebraic rectifier (arXiv:2112.11687)",
-    ],
+    references: &["Barron 2021, Squareplus: a softplus-like algebraic rectifier (arXiv:2112.11687)"],
     differences: &[],
 };
 
 impl<L: Real> Pointwise<L> for Squareplus<L> {
     fn new(p: &Params<'_, L>) -> Self {
         let b = p.get(0);
-        Squareplus {
-            b,
-            sqrt_b: b.sqrt(),
-        }
+        Squareplus { b, sqrt_b: b.sqrt() }
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {

@@ -41,8 +41,7 @@ pub(crate) const LOG_SOFTMAX: Info = Info {
     family: Family::Normalizing,
     shape: OpShape::AlongDim,
     params: &[DIM],
-    summary:
-        "log of the softmax, computed without overflow: cross-entropy is its negative at the label",
+    summary: "log of the softmax, computed without overflow: cross-entropy is its negative at the label",
     formula: "x_i - m - log Σ_j exp(x_j - m)",
     derivative: "dx_i = g_i - exp(y_i)·Σ_j g_j",
     range: "(-inf, 0)",

@@ -45,7 +45,10 @@ pub fn specs() -> Vec<Activation> {
 
 /// Pointwise (element-wise, shape-free) specs only.
 pub fn pointwise_specs() -> Vec<Activation> {
-    specs().into_iter().filter(|a| a.info().shape == OpShape::Pointwise).collect()
+    specs()
+        .into_iter()
+        .filter(|a| a.info().shape == OpShape::Pointwise)
+        .collect()
 }
 
 /// Break points of a spec where its derivative jumps (finite differences must avoid
@@ -53,7 +56,14 @@ pub fn pointwise_specs() -> Vec<Activation> {
 pub fn kinks(a: &Activation) -> Vec<f64> {
     let p = a.params();
     match a.kind() {
-        Kind::Relu | Kind::LeakyRelu | Kind::Prelu | Kind::Rrelu | Kind::Elu | Kind::Celu | Kind::Selu | Kind::Reglu => vec![0.0],
+        Kind::Relu
+        | Kind::LeakyRelu
+        | Kind::Prelu
+        | Kind::Rrelu
+        | Kind::Elu
+        | Kind::Celu
+        | Kind::Selu
+        | Kind::Reglu => vec![0.0],
         Kind::Relu6 => vec![0.0, 6.0],
         Kind::Hardtanh => vec![p[0], p[1]],
         Kind::Hardsigmoid | Kind::Hardswish => vec![-3.0, 3.0],
