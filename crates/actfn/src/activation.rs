@@ -62,10 +62,7 @@ impl Activation {
     /// `prelu(weight=[0.25, 0.1])`. Names are case-insensitive and accept aliases.
     pub fn parse(text: &str) -> Result<Self> {
         let ast = spec::parse(text)?;
-        let kind = Kind::from_name(&ast.name).ok_or_else(|| Error::UnknownActivation {
-            name: ast.name.clone(),
-            suggestion: Kind::suggest(&ast.name).map(str::to_string),
-        })?;
+        let kind = Kind::lookup(&ast.name)?;
         let info = kind.info();
         let mut given: Vec<Option<Value>> = vec![None; info.params.len()];
         let mut positional = 0;
@@ -298,16 +295,7 @@ fn resolve(info: &'static Info, kind: ParamKind, name: &'static str, value: &Val
     }
 }
 
-/// Shortest decimal that reads back to the same `f64` (`0.2`, `1`, `-inf`).
-fn fmt_num(v: f64) -> String {
-    if v == f64::INFINITY {
-        "inf".into()
-    } else if v == f64::NEG_INFINITY {
-        "-inf".into()
-    } else {
-        format!("{v}")
-    }
-}
+use crate::info::format_number as fmt_num;
 
 impl fmt::Display for Activation {
     /// The canonical spec: the name, then the parameters that differ from their
@@ -326,12 +314,7 @@ impl fmt::Display for Activation {
             if is_default {
                 continue;
             }
-            let text = match p.kind {
-                ParamKind::Choice(c) => c[v as usize].to_string(),
-                ParamKind::Flag => (v == 1.0).to_string(),
-                _ => fmt_num(v),
-            };
-            parts.push(format!("{}={}", p.name, text));
+            parts.push(format!("{}={}", p.name, p.format_value(v)));
         }
         if parts.is_empty() {
             write!(f, "{}", info.name)

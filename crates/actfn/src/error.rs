@@ -80,6 +80,23 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// True for errors in the spec itself (syntax, name, parameters): the user's
+    /// command line is wrong, not the data it points at.
+    pub fn is_spec(&self) -> bool {
+        matches!(
+            self,
+            Error::Syntax { .. }
+                | Error::UnknownActivation { .. }
+                | Error::UnknownParameter { .. }
+                | Error::Arity { .. }
+                | Error::DuplicateParameter { .. }
+                | Error::MissingParameter { .. }
+                | Error::BadParameter { .. }
+        )
+    }
+}
+
 fn suggestion_suffix(s: &Option<String>) -> String {
     match s {
         Some(s) => format!(" (did you mean `{s}`?)"),

@@ -42,7 +42,91 @@ pub enum Family {
     Gated,
 }
 
+impl Info {
+    /// The call signature with defaults, PyTorch style: `leaky_relu(negative_slope=0.01)`,
+    /// `threshold(threshold, value)`, `gelu(approximate=none|tanh)`, `relu`.
+    pub fn signature(&self) -> String {
+        if self.params.is_empty() {
+            return self.name.to_string();
+        }
+        let params: Vec<String> = self.params.iter().map(Param::signature).collect();
+        format!("{}({})", self.name, params.join(", "))
+    }
+}
+
+impl Param {
+    /// A value of this parameter as a spec writes it: choices by name, flags as
+    /// `true`/`false`, numbers in their shortest round-trip form (`0.2`, `1`, `-inf`).
+    pub fn format_value(&self, value: f64) -> String {
+        match self.kind {
+            ParamKind::Choice(choices) => choices
+                .get(value as usize)
+                .map_or_else(|| format_number(value), |c| c.to_string()),
+            ParamKind::Flag => (value != 0.0).to_string(),
+            _ => format_number(value),
+        }
+    }
+
+    /// This parameter in a signature: `negative_slope=0.01`, `threshold` (required),
+    /// `approximate=none|tanh` (choices, the default first).
+    pub fn signature(&self) -> String {
+        match (self.kind, self.default) {
+            (_, None) => self.name.to_string(),
+            (ParamKind::Choice(choices), Some(d)) => {
+                let d = d as usize;
+                let ordered: Vec<&str> = choices
+                    .get(d)
+                    .into_iter()
+                    .chain(choices.iter().enumerate().filter(|&(i, _)| i != d).map(|(_, c)| c))
+                    .copied()
+                    .collect();
+                format!("{}={}", self.name, ordered.join("|"))
+            }
+            (_, Some(d)) => format!("{}={}", self.name, self.format_value(d)),
+        }
+    }
+}
+
+impl ParamKind {
+    /// A stable machine name: `real`, `dim`, `choice`, `flag`, `seed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ParamKind::Real => "real",
+            ParamKind::Dim => "dim",
+            ParamKind::Choice(_) => "choice",
+            ParamKind::Flag => "flag",
+            ParamKind::Seed => "seed",
+        }
+    }
+}
+
+/// Shortest decimal that reads back to the same `f64` (`0.2`, `1`, `-inf`, `NaN`).
+pub fn format_number(v: f64) -> String {
+    if v == f64::INFINITY {
+        "inf".into()
+    } else if v == f64::NEG_INFINITY {
+        "-inf".into()
+    } else {
+        format!("{v}")
+    }
+}
+
 impl Family {
+    /// A stable machine name: `linear`, `rectifier`, `exponential`, `logistic`,
+    /// `gaussian`, `periodic`, `normalizing`, `gated`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Family::Linear => "linear",
+            Family::Rectifier => "rectifier",
+            Family::Exponential => "exponential",
+            Family::Logistic => "logistic",
+            Family::Gaussian => "gaussian",
+            Family::Periodic => "periodic",
+            Family::Normalizing => "normalizing",
+            Family::Gated => "gated",
+        }
+    }
+
     pub const ALL: [Family; 8] = [
         Family::Linear,
         Family::Rectifier,

@@ -124,6 +124,15 @@ impl Kind {
         })
     }
 
+    /// Like [`Kind::from_name`], but an unknown name is an error that suggests the
+    /// nearest registered one.
+    pub fn lookup(name: &str) -> crate::Result<Kind> {
+        Kind::from_name(name).ok_or_else(|| crate::Error::UnknownActivation {
+            name: name.to_string(),
+            suggestion: Kind::suggest(name).map(str::to_string),
+        })
+    }
+
     /// The registered name or alias closest to `name`, if any is close enough to be a
     /// plausible typo.
     pub fn suggest(name: &str) -> Option<&'static str> {

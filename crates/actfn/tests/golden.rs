@@ -55,12 +55,29 @@ fn load(name: &str) -> Fixture {
 struct Worst {
     ulp: f64,
     at: f64,
+    /// Elements where the value is NaN or infinite but the exact one is finite.
+    nonfinite: usize,
 }
 
 impl Worst {
     fn update(&mut self, err: f64, x: f64) {
-        if err > self.ulp {
-            *self = Worst { ulp: err, at: x };
+        if err.is_infinite() {
+            self.nonfinite += 1;
+        } else if err > self.ulp {
+            self.ulp = err;
+            self.at = x;
+        }
+    }
+
+    fn cell(&self) -> String {
+        let ulp = if self.ulp >= 1e4 {
+            format!("{:.1e}", self.ulp)
+        } else {
+            format!("{:.2}", self.ulp)
+        };
+        match self.nonfinite {
+            0 => ulp,
+            n => format!("{ulp} (+{n} NaN/inf)"),
         }
     }
 }
@@ -155,12 +172,12 @@ fn check_direction<E: Element>(
     } else {
         bound
     };
-    if ours_worst.ulp > allowed {
+    if ours_worst.ulp > allowed || ours_worst.nonfinite > 0 {
         report.failures.push(format!(
-            "{} {}: {what} max error {:.2} ULP at x = {:e} (bound {allowed})",
+            "{} {}: {what} max error {} ULP at x = {:e} (bound {allowed})",
             case.id,
             E::NAME,
-            ours_worst.ulp,
+            ours_worst.cell(),
             ours_worst.at
         ));
     }
@@ -222,13 +239,13 @@ fn run_case<E: Element>(report: &mut Report, case: &Case) {
         &decode(&case.ref_backward),
     );
     let mut line = format!(
-        "| {} | {} | {:.2} | {} | {:.2} | {} |",
+        "| {} | {} | {} | {} | {} | {} |",
         case.spec,
         E::NAME,
-        fw.ulp,
-        tfw.map_or("—".into(), |w| format!("{:.2}", w.ulp)),
-        bw.ulp,
-        tbw.map_or("—".into(), |w| format!("{:.2}", w.ulp)),
+        fw.cell(),
+        tfw.map_or("—".into(), |w| w.cell()),
+        bw.cell(),
+        tbw.map_or("—".into(), |w| w.cell()),
     );
     if let Some(rw) = &case.ref_grad_weight {
         let mut dw = vec![E::from_f64(0.0); act.prelu_weight().len()];
@@ -237,9 +254,9 @@ fn run_case<E: Element>(report: &mut Report, case: &Case) {
         let ctx = Ctx { inputs: &[], ..ctx };
         let (ww, tww) = check_direction(report, &ctx, "grad_weight", &dw, tw.as_deref(), &decode(rw));
         line.push_str(&format!(
-            " dw {:.2} (PyTorch {})",
-            ww.ulp,
-            tww.map_or("—".into(), |w| format!("{:.2}", w.ulp))
+            " dw {} (PyTorch {})",
+            ww.cell(),
+            tww.map_or("—".into(), |w| w.cell())
         ));
     }
     report.lines.push(line);

@@ -1,0 +1,13 @@
+//! # actfn-lab: the `actfn` command line
+//!
+//! Look at activations (`actfn list`, `actfn describe`), evaluate them on numbers or
+//! NumPy arrays (`actfn eval`) and backpropagate through them (`actfn grad`). The
+//! binary is a thin wrapper over [`cli::main`]; each command's logic lives in its own
+//! module so that it can be tested without spawning a process.
+
+pub mod catalog;
+pub mod cli;
+pub mod compute;
+pub mod error;
+pub mod npy;
+pub mod text;
