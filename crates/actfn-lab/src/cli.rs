@@ -14,6 +14,8 @@ use crate::catalog;
 use crate::compute::{self, parse_spec, parse_value};
 use crate::error::{self, usage};
 use crate::npy::{self, Array, Dtype};
+use crate::plot::{self, XRange};
+use crate::{docs, gallery};
 
 const SPEC_HELP: &str = "\
 Specs:
@@ -36,7 +38,9 @@ Examples:
   actfn eval 'leaky_relu(0.2)' -1 --dtype f32
   actfn eval 'softmax(dim=0)' --input x.npy --output y.npy
   actfn grad relu 0 1 -1
-  actfn grad glu --input x.npy --grad-output g.npy --output dx.npy";
+  actfn grad glu --input x.npy --grad-output g.npy --output dx.npy
+  actfn plot gelu silu mish --derivative --out gelu.png
+  actfn gallery --out gallery";
 
 /// The command line of actfn.
 #[derive(Debug, Parser)]
@@ -115,6 +119,122 @@ output's shape and the input's dtype; dx has the input's shape.
 {SPEC_HELP}")
     )]
     Grad(GradArgs),
+
+    /// Draw activations and their derivatives: a PNG or SVG chart, or in the terminal
+    #[command(after_help = format!("Examples:
+  actfn plot gelu silu mish --derivative --out gelu.png
+  actfn plot 'leaky_relu(0.2)' 'leaky_relu(0.01)' --range -3,3 --out leaky.svg
+  actfn plot tanh sigmoid --ascii
+
+Values come from the library's forward and backward kernels (f64), 1201 samples
+over the range. Without --out the chart is drawn in the terminal (braille). The
+row-wise kinds are drawn as the first output of the row [x, 0] (softmax is then
+sigmoid), the gated kinds for a = b = x (glu is then x·sigmoid(x)).
+
+{SPEC_HELP}"))]
+    Plot(PlotArgs),
+
+    /// Write one picture per activation and an index.html that shows them all
+    #[command(after_help = "\
+Each picture shows the function (its range shaded, asymptotes dashed, kinks
+circled) above its derivative (the value chosen at a kink as a dot). The page
+needs no network: open DIR/index.html in any browser.
+
+Examples:
+  actfn gallery
+  actfn gallery --out site/gallery --format svg")]
+    Gallery(GalleryArgs),
+
+    /// Write the activation reference (docs/activations.md) from the registry
+    #[command(after_help = "\
+The reference lists every activation with its formula, derivative, range,
+parameters, properties, PyTorch equivalent, differences from PyTorch and its
+measured max ULP error per dtype on the golden fixtures.
+
+Examples:
+  actfn docs --out docs/activations.md
+  actfn docs --out docs/activations.md --check")]
+    Docs(DocsArgs),
+
+    /// Run one lab experiment: train or probe real networks to test a claim
+    #[command(after_help = "\
+Experiments: linear-collapse, step, vanishing, dying, selu, stats, stability,
+compare, cost, siren-init, siren, siren-audio. Each writes DIR/NAME/result.json
+and PNG plots. The siren experiments set CANDLE_GRAD_DO_NOT_DETACH=1 (candle's
+switch for gradients of gradients: Laplacians, --fit gradient).
+
+Examples:
+  actfn lab vanishing
+  actfn lab dying --act relu --act 'leaky_relu(0.2)' --steps 2000
+  actfn lab compare --act 'elu(alpha=0.5)' --act gelu --seed 3 --out results
+  actfn lab siren --image photo.jpg --size 128 --steps 500 --models siren,relu-pe
+  actfn lab siren --fit gradient
+  actfn lab siren-audio --wav speech.wav")]
+    Lab(LabArgs),
+
+    /// Run every experiment and write an HTML report (the main job)
+    #[command(after_help = "\
+Finished experiments are kept (results are written atomically) and skipped
+when the report is run again with the same profile and seed; --force re-runs
+them. The quick profile takes a few minutes on 2 cores; --full is paper scale.
+
+Examples:
+  actfn report
+  actfn report --out report/ --full
+  actfn report --force")]
+    Report(ReportArgs),
+}
+
+/// Options shared by `lab` and `report`.
+#[derive(Debug, Args)]
+pub struct LabCommon {
+    /// Directory to write results into
+    #[arg(long, value_name = "DIR", default_value = "report")]
+    pub out: std::path::PathBuf,
+    /// Seed of every random draw (same seed, same numbers)
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Re-run experiments whose results exist
+    #[arg(long)]
+    pub force: bool,
+    /// Hide progress bars
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LabArgs {
+    /// The experiment
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// An activation to use (repeat for several; any spec); default: the experiment's set
+    #[arg(long = "act", value_name = "SPEC")]
+    pub acts: Vec<String>,
+    /// Training steps (overrides the profile's)
+    #[arg(long, alias = "epochs")]
+    pub steps: Option<usize>,
+    /// Size of the experiment
+    #[arg(long, value_enum, default_value = "quick")]
+    pub profile: crate::lab::Profile,
+    #[command(flatten)]
+    pub common: LabCommon,
+    #[command(flatten)]
+    pub siren: crate::lab::experiments::siren::SirenArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Paper-scale experiments (slow)
+    #[arg(long, conflicts_with_all = ["quick", "tiny"])]
+    pub full: bool,
+    /// The default profile: minutes on 2 cores
+    #[arg(long)]
+    pub quick: bool,
+    /// Seconds: a smoke test of the whole pipeline
+    #[arg(long, conflicts_with = "quick")]
+    pub tiny: bool,
+    #[command(flatten)]
+    pub common: LabCommon,
 }
 
 #[derive(Debug, Args)]
@@ -122,6 +242,71 @@ pub struct ListArgs {
     /// Print a JSON array of {name, family, signature, params, aliases, summary} for tools
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// Activations to draw, one chart: names or specs such as 'leaky_relu(0.2)'
+    #[arg(value_name = "SPEC", required = true)]
+    pub specs: Vec<String>,
+
+    /// Also draw the derivatives, in a second panel
+    #[arg(short, long)]
+    pub derivative: bool,
+
+    /// The x range LO,HI
+    #[arg(long, value_name = "LO,HI", default_value = "-6,6", allow_hyphen_values = true)]
+    pub range: String,
+
+    /// Write the chart to FILE (.png or .svg)
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Size of the image in pixels
+    #[arg(long, value_name = "WxH", default_value = "800x600")]
+    pub size: String,
+
+    /// Draw the chart in the terminal (also with --out)
+    #[arg(long)]
+    pub ascii: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GalleryArgs {
+    /// Directory to write the pictures and index.html into (created if missing)
+    #[arg(short, long, value_name = "DIR", default_value = "gallery")]
+    pub out: PathBuf,
+
+    /// Image format of the pictures
+    #[arg(long, value_enum, default_value = "png")]
+    pub format: ImageFormat,
+
+    /// The x range LO,HI of every picture [default: -6,6; sine -0.25,0.25]
+    #[arg(long, value_name = "LO,HI", allow_hyphen_values = true)]
+    pub range: Option<String>,
+}
+
+/// Image format of the gallery's pictures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImageFormat {
+    Png,
+    Svg,
+}
+
+#[derive(Debug, Args)]
+pub struct DocsArgs {
+    /// Write the reference to FILE instead of printing it
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Write nothing; fail if FILE differs from what would be written
+    #[arg(long, requires = "out")]
+    pub check: bool,
+
+    /// Directory of the golden fixtures (golden_f32.json, golden_f64.json) the ULP
+    /// errors are measured on [default: the source checkout's crates/actfn/tests/fixtures]
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -287,7 +472,7 @@ fn clap_failure(e: clap::Error) -> u8 {
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
             let _ = writeln!(
                 io::stderr(),
-                "error: a command is required: list, describe, eval or grad (see `actfn --help`)"
+                "error: a command is required: list, describe, eval, grad, plot, gallery, docs, ... (see `actfn --help`)"
             );
             error::USAGE
         }
@@ -350,7 +535,109 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<()> {
         }
         Command::Eval(args) => eval(args, out)?,
         Command::Grad(args) => grad(args, out)?,
+        Command::Plot(args) => plot_command(args, out)?,
+        Command::Gallery(args) => {
+            let format = match args.format {
+                ImageFormat::Png => plot::Format::Png,
+                ImageFormat::Svg => plot::Format::Svg,
+            };
+            let range = args.range.as_deref().map(XRange::parse).transpose()?;
+            let pictures = gallery::write(&args.out, format, range)?;
+            let index = args.out.join("index.html");
+            writeln!(out, "wrote {} pictures and {}", pictures.len(), index.display())?;
+        }
+        Command::Docs(args) => docs::command(args.out.as_deref(), args.check, args.fixtures.as_deref(), out)?,
+        Command::Lab(args) => lab(args, out)?,
+        Command::Report(args) => report(args, out)?,
     }
+    Ok(())
+}
+
+fn lab_options(
+    common: &LabCommon,
+    profile: crate::lab::Profile,
+    acts: Vec<String>,
+    steps: Option<usize>,
+) -> Result<crate::lab::LabOptions> {
+    for a in &acts {
+        Activation::parse(a).map_err(|e| usage(e.to_string()))?;
+    }
+    if steps == Some(0) {
+        return Err(usage("--steps must be at least 1".to_string()));
+    }
+    Ok(crate::lab::LabOptions {
+        out: common.out.clone(),
+        seed: common.seed,
+        acts: if acts.is_empty() { None } else { Some(acts) },
+        steps,
+        profile,
+        force: common.force,
+        progress: !common.quiet,
+        siren: Default::default(),
+    })
+}
+
+/// `actfn lab NAME`: one experiment.
+fn lab(args: LabArgs, out: &mut impl Write) -> Result<()> {
+    let exp = crate::lab::find(&args.name).map_err(|e| usage(e.to_string()))?;
+    let siren = args.siren.options();
+    siren.check(exp.name(), !args.acts.is_empty(), args.steps.is_some())?;
+    if exp.name().starts_with("siren") {
+        // Gradients of gradients (Laplacians, --fit gradient): candle reads this once per
+        // thread, before its first backward pass.
+        crate::lab::experiments::siren_net::enable_second_order();
+    }
+    let mut opts = lab_options(&args.common, args.profile, args.acts, args.steps)?;
+    opts.siren = siren;
+    let bar = crate::lab::bar(1, exp.name(), opts.progress);
+    let (outcome, cached) = crate::lab::run_experiment(exp, &opts, &bar)?;
+    bar.finish_and_clear();
+    writeln!(
+        out,
+        "{}: {} — {}{}\nresults: {}",
+        outcome.name,
+        if outcome.verdict.supported {
+            "supported"
+        } else {
+            "not supported"
+        },
+        outcome.verdict.summary,
+        if cached {
+            " (kept from an earlier run; --force re-runs)"
+        } else {
+            ""
+        },
+        crate::lab::result_path(&opts.out, exp.name()).display()
+    )?;
+    Ok(())
+}
+
+/// `actfn report`: every experiment, then `OUT/index.html`.
+fn report(args: ReportArgs, out: &mut impl Write) -> Result<()> {
+    use crate::lab::Profile;
+    let profile = if args.full {
+        Profile::Full
+    } else if args.tiny {
+        Profile::Tiny
+    } else {
+        Profile::Quick
+    };
+    let opts = lab_options(&args.common, profile, Vec::new(), None)?;
+    let outcomes = crate::lab::report::run_report(&opts)?;
+    for o in &outcomes {
+        writeln!(
+            out,
+            "{:<16} {:<14} {}",
+            o.name,
+            if o.verdict.supported {
+                "supported"
+            } else {
+                "not supported"
+            },
+            o.verdict.summary
+        )?;
+    }
+    writeln!(out, "report: {}", opts.out.join("index.html").display())?;
     Ok(())
 }
 
@@ -358,7 +645,7 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<()> {
 /// kind, without values.
 fn describe(spec: &str) -> Result<String> {
     match Activation::parse(spec) {
-        Ok(act) => Ok(catalog::describe(act.kind(), Some(&act))),
+        Ok(act) => Ok(catalog::describe(act.kind(), Some(&act)) + &plot::describe_plot(&act)?),
         Err(e @ actfn::Error::MissingParameter { .. }) => {
             let kind = actfn::spec::parse(spec)
                 .ok()
@@ -368,6 +655,21 @@ fn describe(spec: &str) -> Result<String> {
         }
         Err(e) => Err(usage(e.to_string())),
     }
+}
+
+/// `plot`: a chart file, or the terminal chart (with --ascii, or without --out).
+fn plot_command(args: PlotArgs, out: &mut impl Write) -> Result<()> {
+    use std::io::IsTerminal;
+    let req = plot::PlotRequest {
+        specs: plot::join_specs(&args.specs),
+        derivative: args.derivative,
+        range: XRange::parse(&args.range)?,
+        out: args.out,
+        size: plot::parse_size(&args.size)?,
+        ascii: args.ascii,
+    };
+    let colour = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    plot::run(&req, out, colour)
 }
 
 /// A spec split by the shell at its spaces (`softplus(beta=2,` `threshold=10)`) is

@@ -8,6 +8,13 @@
 pub mod catalog;
 pub mod cli;
 pub mod compute;
+pub mod data;
+pub mod docs;
 pub mod error;
+pub mod gallery;
+pub mod image;
+pub mod lab;
 pub mod npy;
+pub mod plot;
 pub mod text;
+pub mod wav;
