@@ -120,6 +120,22 @@ output's shape and the input's dtype; dx has the input's shape.
     )]
     Grad(GradArgs),
 
+    /// Measure throughput (elements/s, GB/s) of activations beside a plain copy
+    #[command(after_help = "Examples:
+  actfn bench
+  actfn bench relu gelu silu --sizes 64K,16M --threads 1,2 --backward
+  actfn bench softmax --sizes 1M --row 1024
+  actfn bench --dtype f64 --json bench.json
+  actfn bench gelu --simd avx2
+
+Each line: elements per second, the bytes moved per second (input and output;
+backward also reads the upstream gradient), a plain copy of the same size
+measured in the same run, and the activation's throughput as a fraction of the
+copy's (the memory-bound ceiling). Times are medians of repeated calls.
+--json FILE writes one record per cell: spec, direction, dtype, n, threads,
+elems_per_s, copy_elems_per_s.")]
+    Bench(crate::bench::BenchArgs),
+
     /// Draw activations and their derivatives: a PNG or SVG chart, or in the terminal
     #[command(after_help = format!("Examples:
   actfn plot gelu silu mish --derivative --out gelu.png
@@ -549,6 +565,7 @@ pub fn run(cli: Cli, out: &mut impl Write) -> Result<()> {
         Command::Docs(args) => docs::command(args.out.as_deref(), args.check, args.fixtures.as_deref(), out)?,
         Command::Lab(args) => lab(args, out)?,
         Command::Report(args) => report(args, out)?,
+        Command::Bench(args) => crate::bench::run(args, out)?,
     }
     Ok(())
 }

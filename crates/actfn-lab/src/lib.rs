@@ -5,6 +5,7 @@
 //! binary is a thin wrapper over [`cli::main`]; each command's logic lives in its own
 //! module so that it can be tested without spawning a process.
 
+pub mod bench;
 pub mod catalog;
 pub mod cli;
 pub mod compute;

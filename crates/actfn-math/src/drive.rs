@@ -3,8 +3,226 @@
 //! A driver walks slices and calls a lane function; it knows nothing of activations.
 //! Lengths are checked by the caller (the public slice API); drivers only assert them
 //! in debug builds.
+//!
+//! The `*_lanes` drivers take a lane type from [`crate::simd::dispatch`]: they walk the
+//! slices a vector at a time and run the tail (fewer than `WIDTH` elements) through the
+//! same vector code on a zero-padded copy, so an element's result never depends on its
+//! position or on the slice's length. Above [`PAR_MIN_LEN`] elements they split the
+//! slices over the current rayon pool in chunks aligned to 64 elements; every element
+//! is computed by the same code whichever thread runs it, so threaded results equal
+//! single-threaded ones bit for bit.
 
+use rayon::prelude::*;
+
+use crate::simd::{Lanes, MAX_WIDTH};
 use crate::Element;
+
+/// Slices shorter than this run on the calling thread; longer ones are split into chunks
+/// of at least `PAR_MIN_LEN / 2` elements over the current rayon pool. Chosen by
+/// measurement (`actfn bench --threads 1,2`): below it the cost of waking a worker
+/// exceeds the time saved for the cheapest kernels.
+pub const PAR_MIN_LEN: usize = 1 << 17;
+
+/// The number of chunks a slice of `n` elements is split into.
+#[inline]
+fn chunks_for(n: usize) -> usize {
+    if n < PAR_MIN_LEN {
+        1
+    } else {
+        rayon::current_num_threads().min(n / (PAR_MIN_LEN / 2)).max(1)
+    }
+}
+
+/// Chunk length for `n` elements in `t` chunks, a multiple of 64.
+#[inline]
+fn chunk_len(n: usize, t: usize) -> usize {
+    n.div_ceil(t).next_multiple_of(64)
+}
+
+#[inline(always)]
+fn map_chunk<E: Element, L: Lanes<E>>(x: &[E], y: &mut [E], f: &impl Fn(L) -> L) {
+    let w = L::WIDTH;
+    let mut xs = x.chunks_exact(w);
+    let mut ys = y.chunks_exact_mut(w);
+    for (xc, yc) in (&mut xs).zip(&mut ys) {
+        f(L::load(xc)).store(yc);
+    }
+    let (xr, yr) = (xs.remainder(), ys.into_remainder());
+    if !xr.is_empty() {
+        let zero = E::from_f64(0.0);
+        let mut bx = [zero; MAX_WIDTH];
+        let mut by = [zero; MAX_WIDTH];
+        bx[..xr.len()].copy_from_slice(xr);
+        f(L::load(&bx)).store(&mut by);
+        yr.copy_from_slice(&by[..yr.len()]);
+    }
+}
+
+#[inline(always)]
+fn map_in_place_chunk<E: Element, L: Lanes<E>>(x: &mut [E], f: &impl Fn(L) -> L) {
+    let w = L::WIDTH;
+    let mut xs = x.chunks_exact_mut(w);
+    for xc in &mut xs {
+        f(L::load(xc)).store(xc);
+    }
+    let xr = xs.into_remainder();
+    if !xr.is_empty() {
+        let mut b = [E::from_f64(0.0); MAX_WIDTH];
+        b[..xr.len()].copy_from_slice(xr);
+        let v = f(L::load(&b));
+        v.store(&mut b);
+        let n = xr.len();
+        xr.copy_from_slice(&b[..n]);
+    }
+}
+
+#[inline(always)]
+fn zip_chunk<E: Element, L: Lanes<E>>(a: &[E], b: &[E], out: &mut [E], f: &impl Fn(L, L) -> L) {
+    let w = L::WIDTH;
+    let mut as_ = a.chunks_exact(w);
+    let mut bs = b.chunks_exact(w);
+    let mut os = out.chunks_exact_mut(w);
+    for ((ac, bc), oc) in (&mut as_).zip(&mut bs).zip(&mut os) {
+        f(L::load(ac), L::load(bc)).store(oc);
+    }
+    let (ar, br, or) = (as_.remainder(), bs.remainder(), os.into_remainder());
+    if !ar.is_empty() {
+        let zero = E::from_f64(0.0);
+        let (mut ba, mut bb, mut bo) = ([zero; MAX_WIDTH], [zero; MAX_WIDTH], [zero; MAX_WIDTH]);
+        ba[..ar.len()].copy_from_slice(ar);
+        bb[..br.len()].copy_from_slice(br);
+        f(L::load(&ba), L::load(&bb)).store(&mut bo);
+        or.copy_from_slice(&bo[..or.len()]);
+    }
+}
+
+#[allow(clippy::type_complexity)]
+#[inline(always)]
+fn zip3_chunk<E: Element, L: Lanes<E>>(
+    a: &[E],
+    b: &[E],
+    c: &[E],
+    out0: &mut [E],
+    out1: &mut [E],
+    f: &impl Fn(L, L, L) -> (L, L),
+) {
+    let w = L::WIDTH;
+    let n = a.len();
+    let full = n - n % w;
+    let mut i = 0;
+    while i < full {
+        let (p, q) = f(L::load(&a[i..]), L::load(&b[i..]), L::load(&c[i..]));
+        p.store(&mut out0[i..]);
+        q.store(&mut out1[i..]);
+        i += w;
+    }
+    if i < n {
+        let r = n - i;
+        let zero = E::from_f64(0.0);
+        let (mut ba, mut bb, mut bc) = ([zero; MAX_WIDTH], [zero; MAX_WIDTH], [zero; MAX_WIDTH]);
+        ba[..r].copy_from_slice(&a[i..]);
+        bb[..r].copy_from_slice(&b[i..]);
+        bc[..r].copy_from_slice(&c[i..]);
+        let (p, q) = f(L::load(&ba), L::load(&bb), L::load(&bc));
+        p.store(&mut ba);
+        q.store(&mut bb);
+        out0[i..].copy_from_slice(&ba[..r]);
+        out1[i..].copy_from_slice(&bb[..r]);
+    }
+}
+
+/// `y[i] = f(x[i])`, a vector at a time (threads above [`PAR_MIN_LEN`]).
+#[inline]
+pub fn map_lanes<E: Element, L: Lanes<E>>(x: &[E], y: &mut [E], f: impl Fn(L) -> L + Sync) {
+    debug_assert_eq!(x.len(), y.len());
+    let t = chunks_for(x.len());
+    if t == 1 {
+        return L::vectorize(
+            #[inline(always)]
+            || map_chunk(x, y, &f),
+        );
+    }
+    let c = chunk_len(x.len(), t);
+    y.par_chunks_mut(c).zip(x.par_chunks(c)).for_each(|(yc, xc)| {
+        L::vectorize(
+            #[inline(always)]
+            || map_chunk(xc, yc, &f),
+        )
+    });
+}
+
+/// `x[i] = f(x[i])`, a vector at a time.
+#[inline]
+pub fn map_in_place_lanes<E: Element, L: Lanes<E>>(x: &mut [E], f: impl Fn(L) -> L + Sync) {
+    let t = chunks_for(x.len());
+    if t == 1 {
+        return L::vectorize(
+            #[inline(always)]
+            || map_in_place_chunk(x, &f),
+        );
+    }
+    let c = chunk_len(x.len(), t);
+    x.par_chunks_mut(c).for_each(|xc| {
+        L::vectorize(
+            #[inline(always)]
+            || map_in_place_chunk(xc, &f),
+        )
+    });
+}
+
+/// `out[i] = f(a[i], b[i])`, a vector at a time.
+#[inline]
+pub fn zip_lanes<E: Element, L: Lanes<E>>(a: &[E], b: &[E], out: &mut [E], f: impl Fn(L, L) -> L + Sync) {
+    debug_assert_eq!(a.len(), b.len());
+    debug_assert_eq!(a.len(), out.len());
+    let t = chunks_for(a.len());
+    if t == 1 {
+        return L::vectorize(
+            #[inline(always)]
+            || zip_chunk(a, b, out, &f),
+        );
+    }
+    let c = chunk_len(a.len(), t);
+    out.par_chunks_mut(c)
+        .zip(a.par_chunks(c).zip(b.par_chunks(c)))
+        .for_each(|(oc, (ac, bc))| {
+            L::vectorize(
+                #[inline(always)]
+                || zip_chunk(ac, bc, oc, &f),
+            )
+        });
+}
+
+/// `(out0[i], out1[i]) = f(a[i], b[i], c[i])`, a vector at a time (the gated backward).
+#[inline]
+pub fn zip3_lanes<E: Element, L: Lanes<E>>(
+    a: &[E],
+    b: &[E],
+    c: &[E],
+    out0: &mut [E],
+    out1: &mut [E],
+    f: impl Fn(L, L, L) -> (L, L) + Sync,
+) {
+    let n = a.len();
+    debug_assert!(b.len() == n && c.len() == n && out0.len() == n && out1.len() == n);
+    let t = chunks_for(n);
+    if t == 1 {
+        return L::vectorize(
+            #[inline(always)]
+            || zip3_chunk(a, b, c, out0, out1, &f),
+        );
+    }
+    let k = chunk_len(n, t);
+    out0.par_chunks_mut(k)
+        .zip(out1.par_chunks_mut(k))
+        .zip(a.par_chunks(k).zip(b.par_chunks(k)).zip(c.par_chunks(k)))
+        .for_each(|((o0, o1), ((ac, bc), cc))| {
+            L::vectorize(
+                #[inline(always)]
+                || zip3_chunk(ac, bc, cc, o0, o1, &f),
+            )
+        });
+}
 
 /// `y[i] = f(x[i])`.
 #[inline]

@@ -20,7 +20,9 @@ pub mod dd;
 pub mod drive;
 mod element;
 mod real;
+pub mod simd;
 pub mod ulp;
+pub(crate) mod vmath;
 
 pub use element::Element;
 pub use real::{Mask, Real};

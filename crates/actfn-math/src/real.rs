@@ -8,7 +8,8 @@ pub trait Mask: Copy + BitAnd<Output = Self> + BitOr<Output = Self> + Not<Output
 
 impl Mask for bool {}
 
-/// One lane of floating-point numbers: a scalar now, a SIMD vector later.
+/// One lane of floating-point numbers: a scalar (`f64`, `f32`) or a SIMD vector of them
+/// (the vector types of [`crate::simd`]).
 ///
 /// Comparisons follow IEEE 754: every ordered comparison with a NaN is false.
 /// Kernels stay branch-free by computing both sides and choosing with [`Real::select`].
@@ -25,6 +26,8 @@ pub trait Real:
 {
     /// The per-lane boolean type.
     type Mask: Mask;
+    /// Bits of precision of one lane: 24 (`f32`) or 53 (`f64`).
+    const PRECISION: u32;
 
     /// Every lane set to `v` (rounded to the lane precision).
     fn splat(v: f64) -> Self;
@@ -63,12 +66,35 @@ pub trait Real:
     fn sin(self) -> Self;
     fn cos(self) -> Self;
 
+    /// Each lane rounded to the nearest `f32` (the identity for `f32` lanes).
+    fn round_f32(self) -> Self;
+
+    /// `(sin x, cos x)`, sharing the argument reduction where the lane type can.
+    #[inline(always)]
+    fn sin_cos(self) -> (Self, Self) {
+        (self.sin(), self.cos())
+    }
+
+    /// The constant `hi + lo` (a double word in `f64`) as a double word of this lane's
+    /// precision: for `f32` lanes, `hi` rounded to `f32` and the rest as the low word.
+    #[inline(always)]
+    fn splat_dd(hi: f64, lo: f64) -> (Self, Self) {
+        if Self::PRECISION >= 53 {
+            (Self::splat(hi), Self::splat(lo))
+        } else {
+            let h = hi as f32 as f64;
+            (Self::splat(h), Self::splat((hi - h) + lo))
+        }
+    }
+
     /// Lane-wise maximum that returns NaN when either input is NaN.
+    #[inline(always)]
     fn max_nan(self, other: Self) -> Self {
         let m = Self::select(self.ge(other), self, other);
         Self::select(self.is_nan() | other.is_nan(), self + other, m)
     }
     /// Lane-wise minimum that returns NaN when either input is NaN.
+    #[inline(always)]
     fn min_nan(self, other: Self) -> Self {
         let m = Self::select(self.le(other), self, other);
         Self::select(self.is_nan() | other.is_nan(), self + other, m)
@@ -80,6 +106,12 @@ macro_rules! scalar_real {
      $erf:ident, $erfc:ident, $sin:ident, $cos:ident, $fma:ident, $sqrt:ident, $hypot:ident) => {
         impl Real for $t {
             type Mask = bool;
+            const PRECISION: u32 = <$t>::MANTISSA_DIGITS;
+
+            #[inline(always)]
+            fn round_f32(self) -> Self {
+                self as f32 as $t
+            }
 
             #[inline(always)]
             fn splat(v: f64) -> Self {

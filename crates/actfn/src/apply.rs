@@ -3,15 +3,17 @@
 
 use actfn_math::dd::Sum;
 use actfn_math::drive::{self, Rows};
+use actfn_math::simd::{self, Level};
 use actfn_math::{Element, Real};
 
 use crate::activation::{needs_shape, Activation};
 use crate::error::{Error, Result};
-use crate::family::rectifier::LeakyRelu;
 use crate::info::OpShape;
+use crate::kernels;
 use crate::lanes::nan_through;
-use crate::op::{Params, Pointwise, RowWise};
-use crate::registry::{Kind, Visitor};
+use crate::op::RowWise;
+use crate::registry::Kind;
+use crate::rows::RowOp;
 
 impl Activation {
     /// `y = f(x)` element by element; row-wise and gated kinds see `x` as a 1-d array.
@@ -27,28 +29,28 @@ impl Activation {
         let out_shape = self.output_shape(shape)?;
         check_len("input", x.len(), shape)?;
         check_len("output", y.len(), &out_shape)?;
-        let params = self.lane_params::<E>();
         match self.info().shape {
             OpShape::Pointwise if self.rrelu_training() => {
                 let r = self.rrelu_slopes();
                 drive::map(x, y, |v| v);
                 apply_rrelu(y, &r, self.params()[3] as u64);
             }
-            OpShape::Pointwise => {
-                self.kind().visit_pointwise(&params, Forward { x, y });
-            }
-            OpShape::Channelwise => self.prelu_blocks::<E>(shape, |range, slope| {
-                let op = LeakyRelu::with_slope(slope);
-                drive::map(&x[range.clone()], &mut y[range], |v| nan_through(v, op.fwd(v)));
-            })?,
+            OpShape::Pointwise => kernels::forward(self.kind(), self.params(), x, y),
+            OpShape::Channelwise => kernels::prelu_forward(&self.prelu_blocks(shape)?, x, y),
             OpShape::AlongDim => {
-                y.copy_from_slice(x);
-                let op = self.kind().row_op().expect("row op");
-                for_each_row(y, self.rows(shape)?, |row| op.fwd_row(row));
+                let rows = self.rows(shape)?;
+                match RowOp::of(self.kind()) {
+                    Some(op) if simd::level() != Level::Scalar => kernels::rows_forward(op, x, y, rows),
+                    _ => {
+                        y.copy_from_slice(x);
+                        let op = self.kind().row_op().expect("row op");
+                        for_each_row(y, rows, |row| op.fwd_row(row));
+                    }
+                }
             }
             OpShape::Gated => {
                 let halves = self.halves(shape)?;
-                self.kind().visit_pointwise(&params, GatedForward { x, y, halves });
+                kernels::gated_forward(self.kind(), self.params(), x, y, halves);
             }
         }
         Ok(())
@@ -63,22 +65,22 @@ impl Activation {
     /// `x = f(x)` in place for an array of shape `shape`.
     pub fn forward_in_place_shaped<E: Element>(&self, x: &mut [E], shape: &[usize]) -> Result<()> {
         check_len("input", x.len(), shape)?;
-        let params = self.lane_params::<E>();
         match self.info().shape {
             OpShape::Pointwise if self.rrelu_training() => {
                 let r = self.rrelu_slopes();
                 apply_rrelu(x, &r, self.params()[3] as u64);
             }
-            OpShape::Pointwise => {
-                self.kind().visit_pointwise(&params, ForwardInPlace { x });
-            }
-            OpShape::Channelwise => self.prelu_blocks::<E>(shape, |range, slope| {
-                let op = LeakyRelu::with_slope(slope);
-                drive::map_in_place(&mut x[range], |v| nan_through(v, op.fwd(v)));
-            })?,
+            OpShape::Pointwise => kernels::forward_in_place(self.kind(), self.params(), x),
+            OpShape::Channelwise => kernels::prelu_forward_in_place(&self.prelu_blocks(shape)?, x),
             OpShape::AlongDim => {
-                let op = self.kind().row_op().expect("row op");
-                for_each_row(x, self.rows(shape)?, |row| op.fwd_row(row));
+                let rows = self.rows(shape)?;
+                match RowOp::of(self.kind()) {
+                    Some(op) if simd::level() != Level::Scalar => kernels::rows_forward_in_place(op, x, rows),
+                    _ => {
+                        let op = self.kind().row_op().expect("row op");
+                        for_each_row(x, rows, |row| op.fwd_row(row));
+                    }
+                }
             }
             OpShape::Gated => {
                 return Err(Error::Unsupported {
@@ -110,7 +112,6 @@ impl Activation {
         check_len("input", x.len(), shape)?;
         check_len("grad_output", grad_output.len(), &out_shape)?;
         check_len("grad_input", grad_input.len(), shape)?;
-        let params = self.lane_params::<E>();
         match self.info().shape {
             OpShape::Pointwise if self.rrelu_training() => {
                 let r = self.rrelu_slopes();
@@ -122,40 +123,23 @@ impl Activation {
                     }
                 }
             }
-            OpShape::Pointwise => {
-                self.kind().visit_pointwise(
-                    &params,
-                    Backward {
-                        x,
-                        g: grad_output,
-                        dx: grad_input,
-                    },
-                );
-            }
-            OpShape::Channelwise => self.prelu_blocks::<E>(shape, |range, slope| {
-                let op = LeakyRelu::with_slope(slope);
-                drive::zip(
-                    &x[range.clone()],
-                    &grad_output[range.clone()],
-                    &mut grad_input[range],
-                    |v, g| nan_through(v, op.bwd(v, g)),
-                );
-            })?,
+            OpShape::Pointwise => kernels::backward(self.kind(), self.params(), x, grad_output, grad_input),
+            OpShape::Channelwise => kernels::prelu_backward(&self.prelu_blocks(shape)?, x, grad_output, grad_input),
             OpShape::AlongDim => {
-                let op = self.kind().row_op().expect("row op");
-                backward_rows(op, x, grad_output, grad_input, self.rows(shape)?);
+                let rows = self.rows(shape)?;
+                match RowOp::of(self.kind()) {
+                    Some(op) if simd::level() != Level::Scalar => {
+                        kernels::rows_backward(op, x, grad_output, grad_input, rows)
+                    }
+                    _ => {
+                        let op = self.kind().row_op().expect("row op");
+                        backward_rows(op, x, grad_output, grad_input, rows);
+                    }
+                }
             }
             OpShape::Gated => {
                 let halves = self.halves(shape)?;
-                self.kind().visit_pointwise(
-                    &params,
-                    GatedBackward {
-                        x,
-                        g: grad_output,
-                        dx: grad_input,
-                        halves,
-                    },
-                );
+                kernels::gated_backward(self.kind(), self.params(), x, grad_output, grad_input, halves);
             }
         }
         Ok(())
@@ -268,10 +252,6 @@ impl Activation {
         needs_shape(self.kind()) && !(self.kind() == Kind::Prelu && self.prelu_weight().len() == 1)
     }
 
-    fn lane_params<E: Element>(&self) -> Params<'_, E::Lane> {
-        Params::new(self.params(), E::param, E::round_lane)
-    }
-
     /// `dim` in `0..ndim` (a 0-d array counts as 1-d, as in PyTorch).
     fn resolve_dim(&self, ndim: usize) -> Result<usize> {
         let dim = self.dim().unwrap_or(-1);
@@ -318,26 +298,22 @@ impl Activation {
         Ok((outer, channels, inner))
     }
 
-    /// Calls `f(range, slope)` for each contiguous block of one channel.
-    fn prelu_blocks<E: Element>(
-        &self,
-        shape: &[usize],
-        mut f: impl FnMut(core::ops::Range<usize>, E::Lane),
-    ) -> Result<()> {
+    /// The contiguous blocks of one channel each, with the channel's weight.
+    fn prelu_blocks(&self, shape: &[usize]) -> Result<kernels::Blocks> {
         let w = self.prelu_weight();
         if w.len() == 1 {
             let n = shape.iter().product();
-            f(0..n, E::param(w[0]));
-            return Ok(());
+            return Ok(vec![(0..n, w[0])]);
         }
         let (outer, channels, inner) = self.prelu_check(shape)?;
+        let mut blocks = Vec::with_capacity(outer * channels);
         for o in 0..outer {
             for (c, &wc) in w.iter().enumerate().take(channels) {
                 let start = (o * channels + c) * inner;
-                f(start..start + inner, E::param(wc));
+                blocks.push((start..start + inner, wc));
             }
         }
-        Ok(())
+        Ok(blocks)
     }
 
     fn rrelu_slopes(&self) -> RreluSlopes {
@@ -383,95 +359,6 @@ fn apply_rrelu<E: Element>(y: &mut [E], r: &RreluSlopes, seed: u64) {
     for (i, v) in y.iter_mut().enumerate() {
         if v.to_f64() <= 0.0 {
             *v = E::from_lane(r.slope::<E>(seed, i) * v.to_lane());
-        }
-    }
-}
-
-struct Forward<'a, E> {
-    x: &'a [E],
-    y: &'a mut [E],
-}
-
-impl<E: Element> Visitor<E::Lane> for Forward<'_, E> {
-    type Out = ();
-    fn visit<P: Pointwise<E::Lane>>(self, op: P) {
-        drive::map(self.x, self.y, |v| nan_through(v, op.fwd(v)));
-    }
-}
-
-struct ForwardInPlace<'a, E> {
-    x: &'a mut [E],
-}
-
-impl<E: Element> Visitor<E::Lane> for ForwardInPlace<'_, E> {
-    type Out = ();
-    fn visit<P: Pointwise<E::Lane>>(self, op: P) {
-        drive::map_in_place(self.x, |v| nan_through(v, op.fwd(v)));
-    }
-}
-
-struct Backward<'a, E> {
-    x: &'a [E],
-    g: &'a [E],
-    dx: &'a mut [E],
-}
-
-impl<E: Element> Visitor<E::Lane> for Backward<'_, E> {
-    type Out = ();
-    fn visit<P: Pointwise<E::Lane>>(self, op: P) {
-        drive::zip(self.x, self.g, self.dx, |v, g| nan_through(v, op.bwd(v, g)));
-    }
-}
-
-/// `y = a·act(b)` with `[a, b]` the halves of each row of `halves` (the input's rows
-/// along the split dim).
-struct GatedForward<'a, E> {
-    x: &'a [E],
-    y: &'a mut [E],
-    halves: Rows,
-}
-
-impl<E: Element> Visitor<E::Lane> for GatedForward<'_, E> {
-    type Out = ();
-    fn visit<P: Pointwise<E::Lane>>(self, op: P) {
-        let Rows { outer, len, inner } = self.halves;
-        let half = len / 2;
-        for o in 0..outer {
-            let src = o * len * inner;
-            let dst = o * half * inner;
-            let n = half * inner;
-            let (a, b) = (&self.x[src..src + n], &self.x[src + n..src + 2 * n]);
-            for ((yi, &ai), &bi) in self.y[dst..dst + n].iter_mut().zip(a).zip(b) {
-                let bv = bi.to_lane();
-                *yi = E::from_lane(ai.to_lane() * nan_through(bv, op.fwd(bv)));
-            }
-        }
-    }
-}
-
-struct GatedBackward<'a, E> {
-    x: &'a [E],
-    g: &'a [E],
-    dx: &'a mut [E],
-    halves: Rows,
-}
-
-impl<E: Element> Visitor<E::Lane> for GatedBackward<'_, E> {
-    type Out = ();
-    fn visit<P: Pointwise<E::Lane>>(self, op: P) {
-        let Rows { outer, len, inner } = self.halves;
-        let half = len / 2;
-        let n = half * inner;
-        for o in 0..outer {
-            let src = o * len * inner;
-            let g = &self.g[o * n..o * n + n];
-            let (da, db) = self.dx[src..src + 2 * n].split_at_mut(n);
-            let (a, b) = (&self.x[src..src + n], &self.x[src + n..src + 2 * n]);
-            for k in 0..n {
-                let (av, bv, gv) = (a[k].to_lane(), b[k].to_lane(), g[k].to_lane());
-                da[k] = E::from_lane(gv * nan_through(bv, op.fwd(bv)));
-                db[k] = E::from_lane(nan_through(bv, op.bwd(bv, gv * av)));
-            }
         }
     }
 }

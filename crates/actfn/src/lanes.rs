@@ -28,13 +28,29 @@ pub(crate) fn with_limits<L: Real>(x: L, y: L, at_neg: f64, at_pos: f64) -> L {
     L::select(x.eq(inf), L::splat(at_pos), y)
 }
 
+/// `1/(1 + e)` for `0 ≤ e ≤ 1`, with `1 + e` carried as a double word and one Newton
+/// step, so that only the final rounding and `e`'s own error remain (what makes the
+/// single-precision lanes meet the contract).
+#[inline(always)]
+fn recip_one_plus<L: Real>(e: L) -> (L, L, L) {
+    let one = one::<L>();
+    let d = one + e;
+    let d_lo = (one - d) + e;
+    let r = one / d;
+    let r = r.mul_add(-(d.mul_add(r, -one) + d_lo * r), r);
+    (r, d, d_lo)
+}
+
 /// The logistic function `σ(x) = 1/(1 + e⁻ˣ)`, from `e^{−|x|}` so that neither side
-/// loses digits: `σ(x) = 1/(1+e)` for `x ≥ 0`, `e/(1+e)` for `x < 0`.
+/// loses digits: `σ(x) = 1/(1+e)` for `x ≥ 0`, `e/(1+e)` for `x < 0` (the quotient
+/// corrected by its exact remainder).
 #[inline(always)]
 pub(crate) fn sigmoid<L: Real>(x: L) -> L {
     let e = (-x.abs()).exp();
-    let r = one::<L>() / (one::<L>() + e);
-    L::select(x.ge(zero()), r, e * r)
+    let (r, d, d_lo) = recip_one_plus(e);
+    let q = e * r;
+    let rem = (-q).mul_add(d, e) - q * d_lo;
+    L::select(x.ge(zero()), r, rem.mul_add(r, q))
 }
 
 /// `σ(hi + lo)` for a double-word argument (the low word corrects the exponential,
@@ -48,13 +64,26 @@ pub(crate) fn sigmoid_dd<L: Real>(hi: L, lo: L) -> L {
     L::select(neg, e * r, r)
 }
 
+/// `e/(1+e)²` for `0 ≤ e ≤ 1`: `(1+e)²` as a double word, the quotient corrected by its
+/// remainder.
+#[inline(always)]
+fn over_one_plus_squared<L: Real>(e: L) -> L {
+    let one = one::<L>();
+    let d = one + e;
+    let d_lo = (one - d) + e;
+    let p = d * d;
+    let p_lo = d.mul_add(d, -p) + L::splat(2.0) * d * d_lo;
+    let r = one / p;
+    let q = e * r;
+    let rem = (-q).mul_add(p, e) - q * p_lo;
+    rem.mul_add(r, q)
+}
+
 /// `σ'(x) = σ(x)·σ(−x) = e/(1+e)²` with `e = e^{−|x|}`: accurate in both tails, where
 /// the usual `y(1−y)` from the output loses every digit.
 #[inline(always)]
 pub(crate) fn sigmoid_prime<L: Real>(x: L) -> L {
-    let e = (-x.abs()).exp();
-    let r = one::<L>() / (one::<L>() + e);
-    e * r * r
+    over_one_plus_squared((-x.abs()).exp())
 }
 
 /// `σ'(hi + lo)` for a double-word argument.
@@ -70,9 +99,7 @@ pub(crate) fn sigmoid_prime_dd<L: Real>(hi: L, lo: L) -> L {
 /// `1 − tanh²` cancels.
 #[inline(always)]
 pub(crate) fn sech2<L: Real>(x: L) -> L {
-    let e = (L::splat(-2.0) * x.abs()).exp();
-    let r = one::<L>() / (one::<L>() + e);
-    L::splat(4.0) * e * r * r
+    L::splat(4.0) * over_one_plus_squared((L::splat(-2.0) * x.abs()).exp())
 }
 
 /// `ln(1 + eˣ)` without overflow or cancellation: `max(x, 0) + ln(1 + e^{−|x|})`.

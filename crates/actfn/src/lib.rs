@@ -38,13 +38,37 @@ mod apply;
 mod error;
 mod family;
 pub mod info;
+mod kernels;
 mod lanes;
 mod op;
 mod registry;
 mod roots;
+mod rows;
 pub mod spec;
 
 pub use actfn_math::Element;
+
+/// The SIMD level the kernels run at: detection, the `ACTFN_SIMD` override
+/// (`scalar|avx2|avx512|neon|auto`), and forcing a level for the process
+/// ([`simd::set_level`]) or for a closure on this thread ([`simd::with_level`]).
+///
+/// ```
+/// use actfn::simd::{self, Level};
+/// for level in Level::available() {
+///     let y = simd::with_level(level, || {
+///         let mut y = [0.0f32; 3];
+///         "gelu".parse::<actfn::Activation>()?.forward(&[-1.0f32, 0.0, 1.0], &mut y)?;
+///         Ok::<_, actfn::Error>(y)
+///     })??;
+///     assert!((y[2] - 0.841_344_7).abs() < 1e-6, "{level}");
+/// }
+/// assert!(simd::with_level(Level::Neon, || ()).is_err() || cfg!(target_arch = "aarch64"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub mod simd {
+    pub use actfn_math::drive::PAR_MIN_LEN;
+    pub use actfn_math::simd::{env_level, level, set_level, with_level, Level, LevelError, ENV_VAR};
+}
 pub use activation::Activation;
 pub use error::{Error, Result};
 pub use family::exponential::{SELU_ALPHA, SELU_SCALE};

@@ -6,12 +6,14 @@ use actfn_math::Real;
 pub(crate) struct Params<'a, L> {
     raw: &'a [f64],
     lane: fn(f64) -> L,
-    round: fn(L) -> L,
+    /// Whether lane values must be rounded to `f32` to be "as stored" (`f32` elements
+    /// computed in `f64` lanes).
+    round_f32: bool,
 }
 
 impl<'a, L: Real> Params<'a, L> {
-    pub(crate) fn new(raw: &'a [f64], lane: fn(f64) -> L, round: fn(L) -> L) -> Self {
-        Params { raw, lane, round }
+    pub(crate) fn new(raw: &'a [f64], lane: fn(f64) -> L, round_f32: bool) -> Self {
+        Params { raw, lane, round_f32 }
     }
     /// Parameter `i` rounded to the element type, as a lane.
     pub(crate) fn get(&self, i: usize) -> L {
@@ -25,9 +27,10 @@ impl<'a, L: Real> Params<'a, L> {
     pub(crate) fn lane(&self, v: f64) -> L {
         (self.lane)(v)
     }
-    /// Rounds a lane value to the element type (identity when the lane is the type).
-    pub(crate) fn rounding(&self) -> fn(L) -> L {
-        self.round
+    /// Whether [`Real::round_f32`] turns a lane value into the element type's value
+    /// (`f32` elements in `f64` lanes); otherwise the lane already is the element type.
+    pub(crate) fn rounds_to_f32(&self) -> bool {
+        self.round_f32
     }
 }
 

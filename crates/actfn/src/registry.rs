@@ -108,7 +108,45 @@ registry! {
     Swiglu => gated::SWIGLU, gated logistic::Silu = ();
 }
 
+/// The kinds whose `f32` elements are computed in `f64` vector lanes: their kernels chain
+/// several roundings (or underflow in their tails) and measured above 3 ULP in `f32`
+/// lanes over a sweep of every 61st f32, against the 4-ULP contract. `sine`'s angle
+/// `w0·x` is exact only in `f64`, and its reduction must see every f32 up to 30·3.4e38.
+/// The gated kinds follow their gates.
+const WIDE_F32: &[Kind] = &[
+    Kind::Gelu,
+    Kind::Silu,
+    Kind::Mish,
+    Kind::Softsign,
+    Kind::Tanhshrink,
+    Kind::Squareplus,
+    Kind::Sine,
+    Kind::Geglu,
+    Kind::Swiglu,
+];
+
 impl Kind {
+    /// Whether `f32` elements of this kind run in `f64` lanes.
+    pub(crate) fn wide_f32(self) -> bool {
+        WIDE_F32.contains(&self)
+    }
+
+    /// [`Kind::visit_pointwise`] for the kinds of [`WIDE_F32`] only (so that no other op
+    /// is compiled for `f32` elements in `f64` lanes).
+    pub(crate) fn visit_wide<L: Real, V: Visitor<L>>(self, p: &Params<'_, L>, v: V) -> Option<V::Out> {
+        match self {
+            Kind::Gelu => Some(v.visit(<gaussian::Gelu as Pointwise<_>>::new(p))),
+            Kind::Geglu => Some(v.visit(<gaussian::GeluErf as Pointwise<_>>::new(p))),
+            Kind::Silu | Kind::Swiglu => Some(v.visit(<logistic::Silu as Pointwise<_>>::new(p))),
+            Kind::Mish => Some(v.visit(<logistic::Mish as Pointwise<_>>::new(p))),
+            Kind::Softsign => Some(v.visit(<logistic::Softsign as Pointwise<_>>::new(p))),
+            Kind::Tanhshrink => Some(v.visit(<logistic::Tanhshrink as Pointwise<_>>::new(p))),
+            Kind::Squareplus => Some(v.visit(<rectifier::Squareplus<_> as Pointwise<_>>::new(p))),
+            Kind::Sine => Some(v.visit(<periodic::Sine<_> as Pointwise<_>>::new(p))),
+            _ => None,
+        }
+    }
+
     /// The registry name (PyTorch's functional name where it has one).
     pub fn name(self) -> &'static str {
         self.info().name

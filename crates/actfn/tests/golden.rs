@@ -9,8 +9,11 @@
 //!   not, ours is closer to the exact value, and the activation documents the
 //!   difference in `Info::differences`.
 //!
+//! Every check runs at each SIMD level this CPU has (`scalar`, `avx2`, `avx512`, ...).
+//!
 //! Run with `--nocapture` to see the table of max ULP errors, ours against PyTorch's.
 
+use actfn::simd::Level;
 use actfn::{Activation, Element, OpShape};
 use actfn_math::ulp::ulp_error;
 use serde::Deserialize;
@@ -270,34 +273,43 @@ fn run<E: Element>(file: &str) {
         "fixture has only {} cases",
         fixture.cases.len()
     );
-    let mut report = Report {
-        lines: Vec::new(),
-        failures: Vec::new(),
-        undocumented: Default::default(),
-    };
-    for case in &fixture.cases {
-        run_case::<E>(&mut report, case);
-    }
-    println!(
-        "max ULP error against mpmath, {} (PyTorch {})",
-        E::NAME,
-        fixture.torch_version
-    );
-    println!("| spec | dtype | forward | PyTorch forward | backward | PyTorch backward |\n|---|---|---|---|---|---|");
-    for l in &report.lines {
-        println!("{l}");
-    }
-    let undocumented: Vec<String> = report
-        .undocumented
-        .iter()
-        .map(|(k, (n, x, te))| format!("{k}: {n} inputs, first x = {x:e}, PyTorch up to {te:.3e} ULP off"))
-        .collect();
-    let mut problems = report.failures.clone();
-    if !undocumented.is_empty() {
-        problems.push(format!(
-            "differences from PyTorch missing from Info::differences:\n{}",
-            undocumented.join("\n")
-        ));
+    let mut problems = Vec::new();
+    // Every SIMD level this CPU has, each against the same exact values.
+    for level in Level::available() {
+        let mut report = Report {
+            lines: Vec::new(),
+            failures: Vec::new(),
+            undocumented: Default::default(),
+        };
+        actfn::simd::with_level(level, || {
+            for case in &fixture.cases {
+                run_case::<E>(&mut report, case);
+            }
+        })
+        .unwrap();
+        println!(
+            "max ULP error against mpmath, {} at SIMD level {level} (PyTorch {})",
+            E::NAME,
+            fixture.torch_version
+        );
+        println!(
+            "| spec | dtype | forward | PyTorch forward | backward | PyTorch backward |\n|---|---|---|---|---|---|"
+        );
+        for l in &report.lines {
+            println!("{l}");
+        }
+        let undocumented: Vec<String> = report
+            .undocumented
+            .iter()
+            .map(|(k, (n, x, te))| format!("{k}: {n} inputs, first x = {x:e}, PyTorch up to {te:.3e} ULP off"))
+            .collect();
+        problems.extend(report.failures.iter().map(|f| format!("[{level}] {f}")));
+        if !undocumented.is_empty() {
+            problems.push(format!(
+                "[{level}] differences from PyTorch missing from Info::differences:\n{}",
+                undocumented.join("\n")
+            ));
+        }
     }
     assert!(
         problems.is_empty(),

@@ -155,7 +155,7 @@ impl<L: Real> Pointwise<L> for Selu {
 pub(crate) struct Softplus<L> {
     beta: L,
     threshold: L,
-    round: fn(L) -> L,
+    round_f32: bool,
 }
 
 pub(crate) const SOFTPLUS: Info = Info {
@@ -187,19 +187,28 @@ pub(crate) const SOFTPLUS: Info = Info {
     ],
 };
 
+impl<L: Real> Softplus<L> {
+    /// Whether `β·x` (as PyTorch computes it, in the element type) exceeds the threshold.
+    #[inline(always)]
+    fn identity(&self, t: L) -> L::Mask {
+        let t = if self.round_f32 { t.round_f32() } else { t };
+        t.gt(self.threshold)
+    }
+}
+
 impl<L: Real> Pointwise<L> for Softplus<L> {
     fn new(p: &Params<'_, L>) -> Self {
         Softplus {
             beta: p.get(0),
             threshold: p.get(1),
-            round: p.rounding(),
+            round_f32: p.rounds_to_f32(),
         }
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {
         let (t, t_lo) = dd::two_prod(self.beta, x);
         let t_lo = L::select(t_lo.is_nan(), zero(), t_lo);
-        let identity = (self.round)(t).gt(self.threshold);
+        let identity = self.identity(t);
         // ln(1 + e^t) = max(t, 0) + ln(1 + e^{−|t|}), with t's low word in both parts.
         let pos = t.gt(zero());
         let e = dd::exp_dd(L::select(pos, -t, t), L::select(pos, -t_lo, t_lo));
@@ -211,7 +220,7 @@ impl<L: Real> Pointwise<L> for Softplus<L> {
     fn bwd(&self, x: L, g: L) -> L {
         let (t, t_lo) = dd::two_prod(self.beta, x);
         let t_lo = L::select(t_lo.is_nan(), zero(), t_lo);
-        let identity = (self.round)(t).gt(self.threshold);
+        let identity = self.identity(t);
         L::select(identity, g, g * sigmoid_dd(t, t_lo))
     }
 }

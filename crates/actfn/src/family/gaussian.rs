@@ -59,8 +59,9 @@ pub(crate) struct GeluErf;
 /// tail `erfc(t)` amplifies a relative error δ of `t` to `2t²δ`.
 #[inline(always)]
 pub(crate) fn normal_cdf<L: Real>(x: L) -> L {
-    let (t, t_lo) = dd::two_prod(-x, L::splat(FRAC_1_SQRT_2.0));
-    let t_lo = t_lo + (-x) * L::splat(FRAC_1_SQRT_2.1);
+    let (c, c_lo) = L::splat_dd(FRAC_1_SQRT_2.0, FRAC_1_SQRT_2.1);
+    let (t, t_lo) = dd::two_prod(-x, c);
+    let t_lo = t_lo + (-x) * c_lo;
     // erfc(t + t_lo) = erfc(t) − t_lo·(2/√π)·e^{−t²}.
     let slope = L::splat(FRAC_2_SQRT_PI) * (-(t * t)).exp();
     let t_lo = L::select(t_lo.is_nan(), L::splat(0.0), t_lo);
@@ -123,9 +124,11 @@ fn two_u<L: Real>(x: L) -> (L, L) {
     let xc = x.max_nan(L::splat(-1e4)).min_nan(L::splat(1e4));
     let (s, s_lo) = dd::two_prod(xc, xc);
     let (c, c_lo) = dd::mul_dd(s, s_lo, xc);
-    let (c, c_lo) = dd::mul_dd_dd(c, c_lo, L::splat(GELU_TANH_C.0), L::splat(GELU_TANH_C.1));
+    let (k, k_lo) = L::splat_dd(GELU_TANH_C.0, GELU_TANH_C.1);
+    let (c, c_lo) = dd::mul_dd_dd(c, c_lo, k, k_lo);
     let (v, v_lo) = dd::add_dd(c, c_lo, xc);
-    dd::mul_dd_dd(v, v_lo, L::splat(TWO_SQRT_2_OVER_PI.0), L::splat(TWO_SQRT_2_OVER_PI.1))
+    let (m, m_lo) = L::splat_dd(TWO_SQRT_2_OVER_PI.0, TWO_SQRT_2_OVER_PI.1);
+    dd::mul_dd_dd(v, v_lo, m, m_lo)
 }
 
 impl GeluTanh {

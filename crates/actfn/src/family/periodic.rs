@@ -45,11 +45,16 @@ impl<L: Real> Pointwise<L> for Sine<L> {
 }
 
 /// `(sin θ, cos θ)` with `θ = w0·x` carried exactly as `hi + lo`:
-/// `sin(hi + lo) = sin hi·cos lo + cos hi·sin lo`, `cos(hi + lo) = cos hi·cos lo − sin hi·sin lo`.
+/// `sin(hi + lo) = sin hi·cos lo + cos hi·sin lo`, `cos(hi + lo) = cos hi·cos lo − sin hi·sin lo`,
+/// with `sin lo = lo`, `cos lo = 1 − lo²/2` (|lo| ≤ ulp(hi)/2, so the next terms are
+/// below 2⁻¹⁰⁰ relative for every |θ| ≤ 2²⁶). Beyond |θ| ≈ 2³³ (no bound is claimed
+/// there) the low word is dropped: the result is sin of the rounded angle.
 /// Where `w0·x` overflows the result is NaN (the angle is not representable).
 #[inline(always)]
 fn sin_cos<L: Real>(w0: L, x: L) -> (L, L) {
     let (hi, lo) = dd::two_prod(w0, x);
-    let (sh, ch, sl, cl) = (hi.sin(), hi.cos(), lo.sin(), lo.cos());
-    (sh.mul_add(cl, ch * sl), ch.mul_add(cl, -(sh * sl)))
+    let lo = L::select(lo.abs().lt(L::splat(1e-6)), lo, L::splat(0.0));
+    let (sh, ch) = hi.sin_cos();
+    let cl = (L::splat(-0.5) * lo).mul_add(lo, L::splat(1.0));
+    (sh.mul_add(cl, ch * lo), ch.mul_add(cl, -(sh * lo)))
 }

@@ -2,7 +2,22 @@
 //! driven by `Kind::ALL` so a new activation is tested without touching the tests.
 #![allow(dead_code)]
 
+use actfn::simd::Level;
 use actfn::{Activation, Kind, OpShape};
+
+/// Every SIMD level this CPU has, `scalar` first.
+pub fn levels() -> Vec<Level> {
+    Level::available()
+}
+
+/// Runs `f` with each SIMD level this CPU has forced in turn (the level is printed
+/// first, so a failure's captured output names it).
+pub fn at_every_level(mut f: impl FnMut(Level)) {
+    for level in levels() {
+        eprintln!("-- SIMD level {level}");
+        actfn::simd::with_level(level, || f(level)).unwrap();
+    }
+}
 
 /// One activation per kind at its defaults (required parameters filled in), plus
 /// parameter variants that exercise other branches.

@@ -79,7 +79,7 @@ fn run_audio(exp: &SirenAudio, opts: &LabOptions, dir: &Path, bar: &ProgressBar)
     let o = &opts.siren;
     let device = o.device()?;
     let profile = opts.profile;
-    let default_n = profile.pick(512, 4096, 32_768);
+    let default_n = profile.pick(1024, 2048, 32_768);
     let (audio, source) = match &o.wav {
         Some(p) => {
             let a = Audio::open(p).map_err(|e| usage(format!("{e:#}")))?;
@@ -104,9 +104,9 @@ fn run_audio(exp: &SirenAudio, opts: &LabOptions, dir: &Path, bar: &ProgressBar)
         }
     };
     let n = audio.samples.len();
-    let width = o.width.unwrap_or(profile.pick(64, 128, 256));
+    let width = o.width.unwrap_or(profile.pick(32, 64, 256));
     let depth = o.depth.unwrap_or(3);
-    let steps = opts.steps_or(profile.pick(150, 500, 5000));
+    let steps = opts.steps_or(profile.pick(100, 200, 5000));
     let lr = o.lr.unwrap_or(profile.pick(1e-3, 1e-4, 1e-4));
     let models = o.models_or(&[Model::Siren, Model::Relu])?;
     let first_w0 = audio_first_w0(n);
@@ -162,15 +162,16 @@ fn run_audio(exp: &SirenAudio, opts: &LabOptions, dir: &Path, bar: &ProgressBar)
     let win = 200.min(n);
     let start = (n - win) / 2;
     let t = |i: usize| (start + i) as f64 / audio.rate as f64 * 1000.0;
-    let mut wave = vec![Series::new(
-        "target",
-        (0..win).map(|i| (t(i), audio.samples[start + i] as f64)).collect(),
-    )
-    .dashed()];
-    wave.extend(
-        results
-            .iter()
-            .map(|(m, _, y)| Series::new(m.label(), (0..win).map(|i| (t(i), y[start + i] as f64)).collect())),
+    let mut wave: Vec<Series> = results
+        .iter()
+        .map(|(m, _, y)| Series::new(m.label(), (0..win).map(|i| (t(i), y[start + i] as f64)).collect()))
+        .collect();
+    wave.push(
+        Series::new(
+            "target",
+            (0..win).map(|i| (t(i), audio.samples[start + i] as f64)).collect(),
+        )
+        .dashed(),
     );
     let residual: Vec<Series> = results
         .iter()

@@ -477,8 +477,9 @@ pub fn fit(net: &Inr, coords: &Tensor, target: Target, cfg: &FitConfig, mut tick
             None
         }
     };
-    let record =
-        |step: usize| step == cfg.steps || step.is_multiple_of(cfg.every.max(1)) || cfg.checkpoints.contains(&step);
+    let record = |step: usize| {
+        step == cfg.steps || step.checked_rem(cfg.every.max(1)) == Some(0) || cfg.checkpoints.contains(&step)
+    };
     let measure = |y: &Tensor| -> Result<f64> {
         let y = y.flatten_all()?.to_dtype(DType::F32)?.to_vec1::<f32>()?;
         Ok(match (&target, &host_values) {

@@ -1,0 +1,60 @@
+//! Vector elementary functions, written once per precision and generic over the SIMD
+//! width: [`f64`] for `f64` lanes, [`f32`] for `f32` lanes.
+//!
+//! Every function is branch-free (both sides computed, lanes chosen with `select`), with
+//! one exception documented at `f64::sin_cos`: lanes whose argument is beyond 2^20·π/2
+//! take `libm`'s exact argument reduction. The accuracy of each function is written next
+//! to its coefficients and checked by this crate's tests at every level the CPU has.
+
+use crate::Real;
+
+pub(crate) mod f32;
+pub(crate) mod f64;
+
+/// The bit-level operations the vector math needs beyond [`Real`].
+pub(crate) trait Vf: Real {
+    /// Nearest integer, ties to even.
+    fn round_even(self) -> Self;
+    /// Largest integer not above.
+    fn floor(self) -> Self;
+    /// `self·2^n` for integral `n`, rounded once (overflow to ∞, gradual underflow).
+    /// `n` must lie in `-2044..=2044` (`f64`) or `-252..=252` (`f32`).
+    fn ldexp(self, n: Self) -> Self;
+    /// `(k, m)` with `self = m·2^k`, `m` in `[√½, √2)`, for finite positive `self`
+    /// (subnormals included). Other inputs give unspecified lanes.
+    fn frexp_sqrt2(self) -> (Self, Self);
+    /// `self` clamped to `[lo, hi]`, NaN kept.
+    fn clamp_keep_nan(self, lo: f64, hi: f64) -> Self;
+    /// Whether any lane of the mask is set.
+    fn any(m: Self::Mask) -> bool;
+    /// Applies a scalar function to every lane (the rare-path fallback).
+    fn map_lanes(self, f: impl Fn(f64) -> f64) -> Self;
+}
+
+/// An `f32` vector that converts to and from two `f64` vectors of half its width.
+pub(crate) trait Widen: Vf {
+    type Wide: Vf;
+    fn widen(self) -> (Self::Wide, Self::Wide);
+    fn narrow(lo: Self::Wide, hi: Self::Wide) -> Self;
+}
+
+/// `Σ c[k]·xᵏ` by Horner's rule.
+#[inline(always)]
+pub(crate) fn horner<V: Real>(x: V, c: &[f64]) -> V {
+    let mut acc = V::splat(c[c.len() - 1]);
+    for &ck in c[..c.len() - 1].iter().rev() {
+        acc = acc.mul_add(x, V::splat(ck));
+    }
+    acc
+}
+
+/// `f` applied to an `f32` vector through `f64` arithmetic (used where single precision
+/// needs more than a few operations of headroom: erf, sin/cos, hypot).
+#[inline(always)]
+pub(crate) fn via_f64<V: Widen>(x: V, f: impl Fn(V::Wide) -> V::Wide) -> V {
+    let (lo, hi) = x.widen();
+    V::narrow(f(lo), f(hi))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,278 @@
+//! ULP accuracy of the vector functions at every SIMD level this CPU has: `f64` lanes
+//! against `libm` (itself within 1 ULP, so bounds here are the documented bound + 1),
+//! `f32` lanes against the correctly rounded value (`f64` libm rounded once), over
+//! dense samples of each function's domain and its edge inputs.
+
+use crate::drive::map_lanes;
+use crate::simd::{dispatch, LaneTask, Lanes, Level};
+use crate::ulp::ulp_error;
+use crate::{Element, Real};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum F {
+    Exp,
+    Expm1,
+    Ln1p,
+    Ln,
+    Tanh,
+    Cosh,
+    Erf,
+    Erfc,
+    Sin,
+    Cos,
+    Hypot3,
+}
+
+impl F {
+    fn lane<L: Real>(self, v: L) -> L {
+        match self {
+            F::Exp => v.exp(),
+            F::Expm1 => v.exp_m1(),
+            F::Ln1p => v.ln_1p(),
+            F::Ln => v.ln(),
+            F::Tanh => v.tanh(),
+            F::Cosh => v.cosh(),
+            F::Erf => v.erf(),
+            F::Erfc => v.erfc(),
+            F::Sin => v.sin_cos().0,
+            F::Cos => v.sin_cos().1,
+            F::Hypot3 => v.hypot(L::splat(3.0)),
+        }
+    }
+    fn reference(self, v: f64) -> f64 {
+        match self {
+            F::Exp => libm::exp(v),
+            F::Expm1 => libm::expm1(v),
+            F::Ln1p => libm::log1p(v),
+            F::Ln => libm::log(v),
+            F::Tanh => libm::tanh(v),
+            F::Cosh => libm::cosh(v),
+            F::Erf => libm::erf(v),
+            F::Erfc => libm::erfc(v),
+            F::Sin => libm::sin(v),
+            F::Cos => libm::cos(v),
+            F::Hypot3 => libm::hypot(v, 3.0),
+        }
+    }
+    /// (f64 bound against libm, f32 bound against the correctly rounded value).
+    fn bounds(self) -> (f64, f64) {
+        match self {
+            F::Exp | F::Ln1p | F::Ln | F::Hypot3 => (2.0, 1.0),
+            F::Erf | F::Sin | F::Cos => (2.0, 0.51),
+            F::Erfc => (4.0, 0.51),
+            F::Expm1 | F::Cosh => (3.0, 2.0),
+            F::Tanh => (3.0, 2.5),
+        }
+    }
+    fn inputs(self) -> Vec<f64> {
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            (rng >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut x = vec![
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            1e-310,
+            -1e-310,
+            5e-324,
+        ];
+        let mut uniform = |lo: f64, hi: f64, n: usize, x: &mut Vec<f64>| {
+            for _ in 0..n {
+                x.push(lo + (hi - lo) * next());
+            }
+        };
+        let (lo, hi) = match self {
+            F::Exp | F::Expm1 => (-750.0, 712.0),
+            F::Ln1p => (-1.0, 50.0),
+            F::Ln => (0.0, 1e3),
+            F::Tanh | F::Erf | F::Erfc => (-30.0, 30.0),
+            F::Cosh => (-720.0, 720.0),
+            F::Sin | F::Cos => (-2e6, 2e6),
+            F::Hypot3 => (-1e3, 1e3),
+        };
+        uniform(lo, hi, 100_000, &mut x);
+        uniform(-4.0, 4.0, 100_000, &mut x);
+        uniform(-120.0, 100.0, 20_000, &mut x);
+        // Every binade, both signs.
+        for e in -1074..1024 {
+            for k in 0..8 {
+                let m = 1.0 + k as f64 / 8.0 + 0.013;
+                let v = m * 2f64.powi(e.max(-1022)) * if e < -1022 { 2f64.powi(e + 1022) } else { 1.0 };
+                x.push(v);
+                x.push(-v);
+            }
+        }
+        for v in [
+            709.78,
+            709.7827128933841,
+            -745.1,
+            -708.4,
+            88.72,
+            88.7228,
+            -103.97,
+            -87.33,
+            0.55,
+            0.84375,
+            1.25,
+            2.857_142_857_142_857,
+            28.0,
+            1.0,
+            -1.0,
+            0.5,
+            0.25,
+            0.2928932188,
+            0.41421356,
+            -0.29289,
+            1e-8,
+            1e-20,
+        ] {
+            for d in [-2e-16, 0.0, 2e-16] {
+                x.push(v * (1.0 + d));
+                x.push(-v * (1.0 + d));
+            }
+        }
+        for k in 1..60 {
+            x.push(-1.0 + 2f64.powi(-k));
+        }
+        x.extend([1e10, -1e10, 1e300, 12345678.9, 3.0e38, 1e40]);
+        x
+    }
+}
+
+struct Apply<'a, E> {
+    f: F,
+    x: &'a [E],
+    y: &'a mut [E],
+}
+
+impl<E: Element> LaneTask<E> for Apply<'_, E> {
+    type Output = ();
+    fn run<L: Lanes<E>>(self) {
+        let f = self.f;
+        map_lanes::<E, L>(self.x, self.y, move |v| f.lane(v));
+    }
+}
+
+fn check<E: Element>(level: Level, f: F) -> f64 {
+    let xs: Vec<f64> = f.inputs();
+    let x: Vec<E> = xs.iter().map(|&v| E::from_f64(v)).collect();
+    let mut y = vec![E::from_f64(0.0); x.len()];
+    dispatch(level, Apply { f, x: &x, y: &mut y });
+    let (b64, b32) = f.bounds();
+    let bound = if E::PRECISION == 24 { b32 } else { b64 };
+    let mut worst = 0.0f64;
+    for (&xi, &yi) in x.iter().zip(&y) {
+        let xv = xi.to_f64();
+        let want = f.reference(xv);
+        let err = ulp_error(yi, want);
+        // Results below the normal range are measured in subnormal steps; allow one more
+        // for the double rounding of f32 results computed from an f64-accurate value.
+        assert!(
+            err <= bound || (want.abs() < 2.0 * f32::MIN_POSITIVE as f64 && err <= bound + 1.0),
+            "{level} {} {f:?}({xv:e}) = {:e}, want {want:e}: {err} ULP (bound {bound})",
+            E::NAME,
+            yi.to_f64()
+        );
+        if want.is_finite() {
+            worst = worst.max(err);
+        }
+    }
+    worst
+}
+
+const ALL: [F; 11] = [
+    F::Exp,
+    F::Expm1,
+    F::Ln1p,
+    F::Ln,
+    F::Tanh,
+    F::Cosh,
+    F::Erf,
+    F::Erfc,
+    F::Sin,
+    F::Cos,
+    F::Hypot3,
+];
+
+#[test]
+fn vector_functions_are_within_their_ulp_bounds_at_every_level() {
+    for level in Level::available() {
+        if level == Level::Scalar {
+            continue;
+        }
+        for f in ALL {
+            let e64 = check::<f64>(level, f);
+            let e32 = check::<f32>(level, f);
+            println!("{level:7} {f:?}: f64 {e64:.2} ULP (vs libm), f32 {e32:.2} ULP");
+        }
+    }
+}
+
+#[test]
+fn f32_exp_family_over_every_finite_f32() {
+    // Every f32 in the ranges where the functions are not constant (a stride keeps the
+    // test fast; the full sweep is `actfn accuracy`'s job).
+    for level in Level::available() {
+        if level == Level::Scalar {
+            continue;
+        }
+        for f in [F::Exp, F::Expm1, F::Ln1p, F::Tanh] {
+            let x: Vec<f32> = (0..u32::MAX)
+                .step_by(97)
+                .map(f32::from_bits)
+                .filter(|v| v.is_finite())
+                .collect();
+            let mut y = vec![0.0f32; x.len()];
+            dispatch(level, Apply { f, x: &x, y: &mut y });
+            let mut worst = (0.0f64, 0.0f32);
+            for (&xi, &yi) in x.iter().zip(&y) {
+                let want = f.reference(xi as f64);
+                let err = ulp_error(yi, want);
+                if err > worst.0 && want.abs() >= f32::MIN_POSITIVE as f64 {
+                    worst = (err, xi);
+                }
+            }
+            println!("{level:7} {f:?} f32 sweep: {:.3} ULP at {:e}", worst.0, worst.1);
+            assert!(
+                worst.0 <= f.bounds().1,
+                "{level} {f:?}: {} ULP at {:e}",
+                worst.0,
+                worst.1
+            );
+        }
+    }
+}
+
+#[test]
+fn levels_parse_and_check() {
+    assert_eq!("avx512".parse::<Level>().unwrap(), Level::Avx512);
+    assert_eq!(Level::parse_request("auto").unwrap(), None);
+    assert!(Level::parse_request("sse9").is_err());
+    assert!(Level::Scalar.is_available());
+    let msg = crate::simd::LevelError::Unavailable(Level::Neon).to_string();
+    assert!(msg.contains("not available"), "{msg}");
+}
+
+#[test]
+fn signed_zeros_infinities_and_nan() {
+    for level in Level::available() {
+        let x = [0.0f32, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN];
+        let odd = [F::Tanh, F::Expm1, F::Ln1p, F::Erf, F::Sin];
+        for f in ALL {
+            let mut y = [0.0f32; 5];
+            dispatch(level, Apply { f, x: &x, y: &mut y });
+            for (&xi, &yi) in x.iter().zip(&y) {
+                let want = f.reference(xi as f64) as f32;
+                let same = (want.is_nan() && yi.is_nan())
+                    || (want == yi && (!odd.contains(&f) || want.is_sign_negative() == yi.is_sign_negative()));
+                assert!(same, "{level} {f:?}({xi}) = {yi}, want {want}");
+            }
+        }
+    }
+}

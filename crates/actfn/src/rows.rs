@@ -1,0 +1,396 @@
+//! The row-wise family (softmax, log_softmax, softmin) in vector lanes, along any dim.
+//!
+//! Rows run in `f64` lanes for both element types (the same design as the scalar kernels
+//! of `family::softmax`: `x − m` carried as a double word into `exp`, sums kept as double
+//! words, `log Σ = log1p(Σ − 1)`). Three passes over a row: its maximum; the shifted
+//! exponentials, written to the output and summed; the scaling. Contiguous rows
+//! (the last dim) put consecutive elements of one row in the lanes and reduce across
+//! lanes after each pass; strided rows (any other dim) put `WIDTH` neighbouring rows in
+//! the lanes, so every load is contiguous and no reduction is needed.
+
+use actfn_math::dd;
+use actfn_math::drive::{Rows, PAR_MIN_LEN};
+use actfn_math::simd::{self, LaneTask, Lanes, MAX_WIDTH};
+use actfn_math::{Element, Real};
+use rayon::prelude::*;
+
+use crate::registry::Kind;
+
+/// Which row op.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RowOp {
+    Softmax,
+    LogSoftmax,
+    Softmin,
+}
+
+impl RowOp {
+    pub(crate) fn of(kind: Kind) -> Option<RowOp> {
+        match kind {
+            Kind::Softmax => Some(RowOp::Softmax),
+            Kind::LogSoftmax => Some(RowOp::LogSoftmax),
+            Kind::Softmin => Some(RowOp::Softmin),
+            _ => None,
+        }
+    }
+    fn sign(self) -> f64 {
+        if self == RowOp::Softmin {
+            -1.0
+        } else {
+            1.0
+        }
+    }
+}
+
+/// Where the `j`-th vector of a block lives: contiguous rows step by `WIDTH` elements of
+/// one row; strided rows step along the row (by `inner`) with `WIDTH` rows in the lanes.
+#[derive(Clone, Copy)]
+struct Block {
+    /// Offset of lane 0 of step 0.
+    base: usize,
+    /// Elements between steps.
+    step: usize,
+    /// Number of steps.
+    steps: usize,
+    /// Valid lanes in each step (contiguous: in the last step only).
+    lanes: usize,
+    /// Lanes of one step are consecutive elements of one row (reduce across lanes).
+    contiguous: bool,
+    /// Elements in the row (contiguous rows).
+    len: usize,
+}
+
+impl Block {
+    /// Valid lanes of step `j`.
+    #[inline(always)]
+    fn width<E: Element, L: Lanes<E>>(&self, j: usize) -> usize {
+        if self.contiguous {
+            (self.len - j * L::WIDTH).min(L::WIDTH)
+        } else {
+            self.lanes
+        }
+    }
+    #[inline(always)]
+    fn offset(&self, j: usize) -> usize {
+        self.base + j * self.step
+    }
+}
+
+#[inline(always)]
+fn load<E: Element, L: Lanes<E>>(src: &[E], b: &Block, j: usize, pad: f64) -> L {
+    let (o, w) = (b.offset(j), b.width::<E, L>(j));
+    if w == L::WIDTH {
+        L::load(&src[o..o + w])
+    } else {
+        let mut buf = [E::from_f64(pad); MAX_WIDTH];
+        buf[..w].copy_from_slice(&src[o..o + w]);
+        L::load(&buf)
+    }
+}
+
+#[inline(always)]
+fn store<E: Element, L: Lanes<E>>(v: L, dst: &mut [E], b: &Block, j: usize) {
+    let (o, w) = (b.offset(j), b.width::<E, L>(j));
+    if w == L::WIDTH {
+        v.store(&mut dst[o..o + w]);
+    } else {
+        let mut buf = [E::from_f64(0.0); MAX_WIDTH];
+        v.store(&mut buf);
+        dst[o..o + w].copy_from_slice(&buf[..w]);
+    }
+}
+
+/// A double-word sum per lane.
+#[derive(Clone, Copy)]
+struct Acc<L> {
+    hi: L,
+    lo: L,
+}
+
+impl<L: Real> Acc<L> {
+    #[inline(always)]
+    fn new() -> Self {
+        Acc {
+            hi: L::splat(0.0),
+            lo: L::splat(0.0),
+        }
+    }
+    #[inline(always)]
+    fn add(&mut self, v: L) {
+        let (s, e) = dd::two_sum(self.hi, v);
+        self.hi = s;
+        self.lo = self.lo + L::select(e.is_nan(), L::splat(0.0), e);
+    }
+    /// The per-lane sums as double words; contiguous rows sum across lanes first.
+    #[inline(always)]
+    fn total<E: Element>(self, contiguous: bool) -> (L, L)
+    where
+        L: Lanes<E>,
+    {
+        if !contiguous {
+            return dd::fast_two_sum(self.hi, self.lo);
+        }
+        let (mut h, mut l) = ([0.0f64; MAX_WIDTH], [0.0f64; MAX_WIDTH]);
+        self.hi.to_f64s(&mut h);
+        self.lo.to_f64s(&mut l);
+        let mut s = dd::Sum::default();
+        for k in 0..L::WIDTH {
+            s.add(h[k]);
+            s.add(l[k]);
+        }
+        let (hi, lo) = s.words();
+        (L::splat(hi), L::splat(lo))
+    }
+}
+
+/// The row maximum (per lane for strided rows) of `sign·x`; NaN where a row holds NaN
+/// or `+∞` (such rows give NaN throughout, as in PyTorch).
+#[inline(always)]
+fn row_max<E: Element, L: Lanes<E>>(x: &[E], b: &Block, sign: L) -> L {
+    let pad = sign.reduce_max() * f64::NEG_INFINITY;
+    let mut m = L::splat(f64::NEG_INFINITY);
+    for j in 0..b.steps {
+        m = m.max_nan(sign * load::<E, L>(x, b, j, pad));
+    }
+    let m = if b.contiguous { L::splat(m.reduce_max()) } else { m };
+    L::select(m.eq(L::splat(f64::INFINITY)), L::splat(f64::NAN), m)
+}
+
+/// `exp(v − m)` with `v − m` carried exactly, and `v − m` as a double word.
+#[inline(always)]
+fn exp_shift<L: Real>(v: L, m: L) -> (L, L, L) {
+    let (d, d_lo) = dd::two_sum(v, -m);
+    let d_lo = L::select(d_lo.is_nan(), L::splat(0.0), d_lo);
+    (dd::exp_dd(d, d_lo), d, d_lo)
+}
+
+/// `y = op(x)` on one block (`x = None`: in place on `y`).
+#[inline(always)]
+fn forward_block<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: &mut [E], b: &Block) {
+    let sign = L::splat(op.sign());
+    let pad = op.sign() * f64::NEG_INFINITY;
+    let m = row_max::<E, L>(x.unwrap_or(y), b, sign);
+    let mut sum = Acc::<L>::new();
+    for j in 0..b.steps {
+        let v = sign * load::<E, L>(x.unwrap_or(y), b, j, pad);
+        let (e, _, _) = exp_shift(v, m);
+        sum.add(e);
+        if op != RowOp::LogSoftmax {
+            store(e, y, b, j);
+        }
+    }
+    let (s, s_lo) = sum.total::<E>(b.contiguous);
+    if op == RowOp::LogSoftmax {
+        // log Σ = log1p(Σ − 1): the maximum's own term is exactly 1.
+        let log_sum = ((s - L::splat(1.0)) + s_lo).ln_1p();
+        for j in 0..b.steps {
+            let v = load::<E, L>(x.unwrap_or(y), b, j, pad);
+            let (d, d_lo) = dd::two_sum(v, -m);
+            let d_lo = L::select(d_lo.is_nan(), L::splat(0.0), d_lo);
+            store(d + (d_lo - log_sum), y, b, j);
+        }
+    } else {
+        let total = s + s_lo;
+        for j in 0..b.steps {
+            let e = load::<E, L>(y, b, j, 0.0);
+            store(e / total, y, b, j);
+        }
+    }
+}
+
+/// `dx = Jᵀg` at the input `x` on one block.
+#[inline(always)]
+fn backward_block<E: Element, L: Lanes<E>>(op: RowOp, x: &[E], g: &[E], dx: &mut [E], b: &Block) {
+    let sign = L::splat(op.sign());
+    let pad = op.sign() * f64::NEG_INFINITY;
+    let m = row_max::<E, L>(x, b, sign);
+    let mut sum = Acc::<L>::new();
+    let mut dot = Acc::<L>::new();
+    for j in 0..b.steps {
+        let (e, _, _) = exp_shift(sign * load::<E, L>(x, b, j, pad), m);
+        let gv = load::<E, L>(g, b, j, 0.0);
+        sum.add(e);
+        if op == RowOp::LogSoftmax {
+            dot.add(gv);
+        } else {
+            let (p, p_lo) = dd::two_prod(e, gv);
+            dot.add(p);
+            dot.add(p_lo);
+        }
+        store(e, dx, b, j);
+    }
+    let (s, s_lo) = sum.total::<E>(b.contiguous);
+    let (hi, lo) = dot.total::<E>(b.contiguous);
+    let total = s + s_lo;
+    if op == RowOp::LogSoftmax {
+        // dx = g − softmax(x)·Σg.
+        let sg = hi + lo;
+        for j in 0..b.steps {
+            let y = load::<E, L>(dx, b, j, 0.0) / total;
+            let gv = load::<E, L>(g, b, j, 0.0);
+            store((-y).mul_add(sg, gv), dx, b, j);
+        }
+        return;
+    }
+    // (hi + lo)/(s + s_lo) as a double word q + q_lo; dx = y·((g − q) − q_lo).
+    let q = hi / s;
+    let rem = (-q).mul_add(s, hi) - q * s_lo + lo;
+    let q_lo = L::select(rem.is_nan() | rem.is_infinite(), L::splat(0.0), rem / s);
+    for j in 0..b.steps {
+        let y = load::<E, L>(dx, b, j, 0.0) / total;
+        let gv = load::<E, L>(g, b, j, 0.0);
+        let (d, d_lo) = dd::two_sum(gv, -q);
+        let d_lo = L::select(d_lo.is_nan() | d_lo.is_infinite(), L::splat(0.0), d_lo);
+        store(sign * (y * (d + (d_lo - q_lo))), dx, b, j);
+    }
+}
+
+/// The blocks of one outer slab (`len × inner` elements starting at `base`).
+#[inline(always)]
+fn blocks<E: Element, L: Lanes<E>>(rows: Rows, base: usize, mut f: impl FnMut(&Block)) {
+    let Rows { len, inner, .. } = rows;
+    if inner == 1 {
+        f(&Block {
+            base,
+            step: L::WIDTH,
+            steps: len.div_ceil(L::WIDTH),
+            lanes: L::WIDTH,
+            contiguous: true,
+            len,
+        });
+    } else {
+        let mut i0 = 0;
+        while i0 < inner {
+            f(&Block {
+                base: base + i0,
+                step: inner,
+                steps: len,
+                lanes: (inner - i0).min(L::WIDTH),
+                contiguous: false,
+                len,
+            });
+            i0 += L::WIDTH;
+        }
+    }
+}
+
+/// Slabs of whole rows handed to each task: every row of a slab lies inside it.
+fn slab(rows: Rows) -> usize {
+    if rows.inner == 1 {
+        rows.len
+    } else {
+        rows.len * rows.inner
+    }
+}
+
+/// How many slabs one parallel task takes (all of them below [`PAR_MIN_LEN`] elements).
+fn slabs_per_task(rows: Rows) -> usize {
+    let total = rows.outer * rows.len * rows.inner;
+    let count = total / slab(rows).max(1);
+    if total < PAR_MIN_LEN || count < 2 {
+        return count.max(1);
+    }
+    let t = rayon::current_num_threads().max(1);
+    count.div_ceil(t).max(1)
+}
+
+struct Fwd<'a, E> {
+    op: RowOp,
+    x: Option<&'a [E]>,
+    y: &'a mut [E],
+    rows: Rows,
+}
+
+impl<E: Element> LaneTask<E> for Fwd<'_, E> {
+    type Output = ();
+    fn run<L: Lanes<E>>(self) {
+        let Fwd { op, x, y, rows } = self;
+        let s = slab(rows);
+        let per = slabs_per_task(rows) * s;
+        let work = |k: usize, yc: &mut [E]| {
+            let xc = x.map(|x| &x[k * per..k * per + yc.len()]);
+            L::vectorize(
+                #[inline(always)]
+                || {
+                    for o in 0..yc.len() / s {
+                        blocks::<E, L>(
+                            rows,
+                            o * s,
+                            #[inline(always)]
+                            |b| forward_block::<E, L>(op, xc, yc, b),
+                        );
+                    }
+                },
+            )
+        };
+        if per >= y.len() {
+            work(0, y);
+        } else {
+            y.par_chunks_mut(per).enumerate().for_each(|(k, yc)| work(k, yc));
+        }
+    }
+}
+
+struct Bwd<'a, E> {
+    op: RowOp,
+    x: &'a [E],
+    g: &'a [E],
+    dx: &'a mut [E],
+    rows: Rows,
+}
+
+impl<E: Element> LaneTask<E> for Bwd<'_, E> {
+    type Output = ();
+    fn run<L: Lanes<E>>(self) {
+        let Bwd { op, x, g, dx, rows } = self;
+        let s = slab(rows);
+        let per = slabs_per_task(rows) * s;
+        let work = |k: usize, dc: &mut [E]| {
+            let r = k * per..k * per + dc.len();
+            let (xc, gc) = (&x[r.clone()], &g[r]);
+            L::vectorize(
+                #[inline(always)]
+                || {
+                    for o in 0..dc.len() / s {
+                        blocks::<E, L>(
+                            rows,
+                            o * s,
+                            #[inline(always)]
+                            |b| backward_block::<E, L>(op, xc, gc, dc, b),
+                        );
+                    }
+                },
+            )
+        };
+        if per >= dx.len() {
+            work(0, dx);
+        } else {
+            dx.par_chunks_mut(per).enumerate().for_each(|(k, dc)| work(k, dc));
+        }
+    }
+}
+
+/// `y = op(x)` along the rows of `rows`.
+pub(crate) fn forward<E: Element>(op: RowOp, x: &[E], y: &mut [E], rows: Rows) {
+    forward_opt(op, Some(x), y, rows)
+}
+
+/// `y = op(y)` in place along the rows of `rows`.
+pub(crate) fn forward_in_place<E: Element>(op: RowOp, y: &mut [E], rows: Rows) {
+    forward_opt(op, None, y, rows)
+}
+
+fn forward_opt<E: Element>(op: RowOp, x: Option<&[E]>, y: &mut [E], rows: Rows) {
+    if rows.len == 0 || y.is_empty() {
+        return;
+    }
+    simd::dispatch_wide(simd::level(), Fwd { op, x, y, rows });
+}
+
+/// `dx = Jᵀg` along the rows of `rows`.
+pub(crate) fn backward<E: Element>(op: RowOp, x: &[E], g: &[E], dx: &mut [E], rows: Rows) {
+    if rows.len == 0 || dx.is_empty() {
+        return;
+    }
+    simd::dispatch_wide(simd::level(), Bwd { op, x, g, dx, rows });
+}
