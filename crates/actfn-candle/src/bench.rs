@@ -102,6 +102,17 @@ fn median_rate(times: &mut [f64], n: usize) -> f64 {
 /// (where candle has one) candle's built-in op: the median of `reps` timed runs of each,
 /// alternated, after a warm-up. Threads are whatever candle and actfn use by default.
 pub fn bench_forward_backward(spec: &str, n: usize, reps: usize) -> Result<BenchResult> {
+    bench_forward_backward_until(spec, n, reps, std::time::Duration::ZERO)
+}
+
+/// [`bench_forward_backward`] timing at least `reps` runs of each op and going on until
+/// `min` has passed (at most 10 000 runs each).
+pub fn bench_forward_backward_until(
+    spec: &str,
+    n: usize,
+    reps: usize,
+    min: std::time::Duration,
+) -> Result<BenchResult> {
     let spec = parse(spec)?;
     let x = bench_input(&spec, n)?;
     debug_assert_eq!(x.dtype(), DType::F32);
@@ -117,7 +128,8 @@ pub fn bench_forward_backward(spec: &str, n: usize, reps: usize) -> Result<Bench
         time_once(op.as_ref(), &x)?;
     }
     let (mut ta, mut tc) = (Vec::new(), Vec::new());
-    for _ in 0..reps.max(1) {
+    let start = Instant::now();
+    while ta.len() < reps.max(1) || (start.elapsed() < min && ta.len() < 10_000) {
         ta.push(time_once(&ours, &x)?);
         if let Some(op) = &theirs {
             tc.push(time_once(op.as_ref(), &x)?);

@@ -84,6 +84,17 @@ fn log_softmax(x: &Tensor, d: usize) -> Result<Tensor> {
 pub fn forward(x: &Tensor, spec: &Spec) -> Result<Tensor> {
     let le = |v: f64| x.le(v);
     Ok(match spec.kind() {
+        // A user-defined activation runs on actfn's CPU evaluator (the only one it has):
+        // there and back, differentiable through the transfers.
+        Kind::Custom => {
+            let cpu = x.to_device(&candle_core::Device::Cpu)?;
+            let cpu = if matches!(x.dtype(), candle_core::DType::F32 | candle_core::DType::F64) {
+                cpu
+            } else {
+                cpu.to_dtype(candle_core::DType::F32)?
+            };
+            crate::act(&cpu, spec)?.to_dtype(x.dtype())?.to_device(x.device())?
+        }
         Kind::Identity => x.clone(),
         Kind::Linear => x.affine(p(spec, 0), 0.0)?,
         Kind::Step => {
@@ -210,6 +221,15 @@ pub(crate) fn second_derivative(x: &Tensor, spec: &Spec) -> Result<Option<Tensor
         pos.where_cond(&full(x, 0.0)?, &safe.affine(c, 0.0)?.exp()?.affine(k, 0.0)?)
     };
     Ok(Some(match spec.kind() {
+        // A user-defined activation: its own f'' (an expr derives it symbolically), or
+        // an error that says it is first-order only.
+        Kind::Custom if spec.has_second_derivative() => crate::ops::second_derivative(spec, x)?,
+        Kind::Custom => bail!(
+            "actfn-candle: `{spec}` is first-order only (no second derivative{}), so it cannot be differentiated twice",
+            spec.as_expr()
+                .and_then(|e| e.second_derivative().err())
+                .map_or(String::new(), |why| format!(": {why}"))
+        ),
         Kind::Sigmoid => {
             let s = sigmoid(x)?;
             (&s * one_minus(&s)?)?.mul(&s.affine(-2.0, 1.0)?)?

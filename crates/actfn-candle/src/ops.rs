@@ -184,6 +184,42 @@ impl CustomOp2 for Bwd {
     }
 }
 
+/// `f''(x)` of a custom activation that has one, on its own kernel (CPU; other
+/// devices go through the CPU). Not differentiable again: third derivatives are an error.
+#[derive(Clone, Debug)]
+pub(crate) struct SecondDerivative(pub(crate) Spec);
+
+impl CustomOp1 for SecondDerivative {
+    fn name(&self) -> &'static str {
+        "actfn-second-derivative"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        with_float1!(self.name(), s, l, |x: E| {
+            let mut d2 = zeros::<E>(x.len());
+            self.0.second_derivative(&x, &mut d2).map_err(wrap)?;
+            Ok(storage(d2, l.dims().to_vec()))
+        })
+    }
+
+    fn bwd(&self, _arg: &Tensor, _res: &Tensor, _grad: &Tensor) -> Result<Option<Tensor>> {
+        bail!("actfn-candle: `{}` has no third derivative", self.0)
+    }
+}
+
+/// `f''(x)` of a custom activation as a tensor (see [`SecondDerivative`]).
+pub(crate) fn second_derivative(spec: &Spec, x: &Tensor) -> Result<Tensor> {
+    if x.device().is_cpu() && matches!(x.dtype(), candle_core::DType::F32 | candle_core::DType::F64) {
+        return x.apply_op1(SecondDerivative(spec.clone()));
+    }
+    let cpu = x
+        .to_device(&candle_core::Device::Cpu)?
+        .to_dtype(candle_core::DType::F32)?;
+    cpu.apply_op1(SecondDerivative(spec.clone()))?
+        .to_dtype(x.dtype())?
+        .to_device(x.device())
+}
+
 /// `Jᵀ(x)·g` through the backward op (CPU f32/f64 tensors only).
 pub(crate) fn vjp(spec: &Spec, x: &Tensor, g: &Tensor) -> Result<Tensor> {
     x.apply_op2(g, Bwd(spec.clone()))

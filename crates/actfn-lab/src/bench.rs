@@ -49,6 +49,10 @@ pub struct BenchArgs {
     /// Write the measurements as a JSON array of records to FILE
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Measure forward+backward through candle's autograd instead: actfn's candle op
+    /// beside candle's built-in one (where candle has it), f32 on the CPU
+    #[arg(long)]
+    pub candle: bool,
     /// Print the specs measured by default (a JSON array) and exit
     #[arg(long)]
     pub list_specs: bool,
@@ -70,6 +74,9 @@ pub struct Record {
     pub threads: usize,
     pub elems_per_s: f64,
     pub copy_elems_per_s: f64,
+    /// `--candle`: candle's built-in op on the same cell (absent where candle has none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candle_elems_per_s: Option<f64>,
 }
 
 /// Parses `4K`, `64k`, `1M`, `16M`, `1000`.
@@ -157,11 +164,18 @@ fn measure<E: Element>(cell: &Cell<'_>, pool: &rayon::ThreadPool, row: usize, mi
     let g = inputs::<E>(out_n, 2);
     let mut y = vec![E::from_f64(0.0); out_n];
     let mut dx = vec![E::from_f64(0.0); n];
-    let mut copy = vec![E::from_f64(0.0); n];
     let mut failure = None;
+    // The kinds with a backward from the output (sigmoid, tanh, the softmax family) are
+    // timed that way, as autograd runs them: from the saved forward output.
+    let from_output = backward && act.has_backward_from_output();
+    if from_output {
+        act.forward_shaped(&x, &shape, &mut y)?;
+    }
     let secs = pool.install(|| {
         median_secs(min, || {
-            let r = if backward {
+            let r = if from_output {
+                act.backward_from_output_shaped(&y, &shape, &g, &mut dx)
+            } else if backward {
                 act.backward_shaped(&x, &shape, &g, &mut dx)
             } else {
                 act.forward_shaped(&x, &shape, &mut y)
@@ -174,10 +188,19 @@ fn measure<E: Element>(cell: &Cell<'_>, pool: &rayon::ThreadPool, row: usize, mi
     if let Some(e) = failure {
         return Err(e).with_context(|| format!("{act} on {n} elements"));
     }
-    let copy_secs = pool.install(|| {
+    std::hint::black_box((&y, &dx));
+    Ok((n as f64 / secs, copy_rate(&x, pool, threads, min)))
+}
+
+/// Elements per second of a plain copy of `x` on `threads` threads: the memory-bound
+/// ceiling of an element-wise op.
+fn copy_rate<E: Element>(x: &[E], pool: &rayon::ThreadPool, threads: usize, min: Duration) -> f64 {
+    let n = x.len();
+    let mut copy = vec![E::from_f64(0.0); n];
+    let secs = pool.install(|| {
         median_secs(min, || {
             if threads <= 1 {
-                copy.copy_from_slice(&x);
+                copy.copy_from_slice(x);
             } else {
                 use rayon::prelude::*;
                 let c = n.div_ceil(threads).next_multiple_of(64);
@@ -187,8 +210,87 @@ fn measure<E: Element>(cell: &Cell<'_>, pool: &rayon::ThreadPool, row: usize, mi
             }
         })
     });
-    std::hint::black_box((&y, &dx, &copy));
-    Ok((n as f64 / secs, n as f64 / copy_secs))
+    std::hint::black_box(&copy);
+    n as f64 / secs
+}
+
+/// `--candle`: forward+backward through candle's autograd, actfn's op and candle's.
+fn run_candle(
+    args: &BenchArgs,
+    specs: &[Activation],
+    sizes: &[usize],
+    min: Duration,
+    out: &mut impl Write,
+) -> Result<Vec<Record>> {
+    let total = specs.len() * sizes.len() * args.threads.len();
+    let bar = progress(total);
+    writeln!(
+        out,
+        "through candle's autograd, f32 on the CPU, SIMD level {}: y = f(x); y.backward()",
+        simd::level()
+    )?;
+    writeln!(
+        out,
+        "{:<32} {:>9} {:>3} {:>14} {:>15} {:>13}",
+        "spec", "n", "thr", "actfn Melem/s", "candle Melem/s", "actfn/candle"
+    )?;
+    let mut records = Vec::new();
+    for &threads in &args.threads {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .context("cannot start the thread pool")?;
+        for act in specs {
+            for &n in sizes {
+                bar.set_message(format!("{act} forward+backward n={n} t={threads}"));
+                let spec = act.to_string();
+                let r = pool
+                    .install(|| actfn_candle::bench::bench_forward_backward_until(&spec, n, 5, min))
+                    .with_context(|| format!("{spec} through candle on {n} elements"))?;
+                let x = inputs::<f32>(n, 1);
+                let copy = copy_rate(&x, &pool, threads, min);
+                let (candle, ratio) = match r.candle_elems_per_s {
+                    Some(c) => (format!("{:.1}", c / 1e6), format!("{:.2}", r.actfn_elems_per_s / c)),
+                    None => ("-".to_string(), "-".to_string()),
+                };
+                bar.suspend(|| {
+                    writeln!(
+                        out,
+                        "{:<32} {:>9} {:>3} {:>14.1} {:>15} {:>13}",
+                        spec,
+                        n,
+                        threads,
+                        r.actfn_elems_per_s / 1e6,
+                        candle,
+                        ratio
+                    )
+                })?;
+                records.push(Record {
+                    spec,
+                    direction: "forward+backward",
+                    dtype: "f32",
+                    n,
+                    threads,
+                    elems_per_s: r.actfn_elems_per_s,
+                    copy_elems_per_s: copy,
+                    candle_elems_per_s: r.candle_elems_per_s,
+                });
+                bar.inc(1);
+            }
+        }
+    }
+    bar.finish_and_clear();
+    Ok(records)
+}
+
+fn progress(total: usize) -> ProgressBar {
+    let bar = ProgressBar::new(total as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .expect("template")
+            .progress_chars("=> "),
+    );
+    bar
 }
 
 /// Runs `actfn bench`.
@@ -217,13 +319,21 @@ pub fn run(args: BenchArgs, out: &mut impl Write) -> Result<()> {
     }
     let directions: &[bool] = if args.backward { &[false, true] } else { &[false] };
     let min = Duration::from_millis(args.min_ms);
+    if args.candle {
+        if args.dtype != BenchDtype::F32 {
+            return Err(usage(
+                "--candle measures f32 only (candle's built-in ops are benchmarked in f32)",
+            ));
+        }
+        let records = run_candle(&args, &specs, &sizes, min, out)?;
+        if let Some(path) = &args.json {
+            write_json(path, &records)?;
+            writeln!(out, "wrote {} records to {}", records.len(), path.display())?;
+        }
+        return Ok(());
+    }
     let total = specs.len() * sizes.len() * args.threads.len() * directions.len();
-    let bar = ProgressBar::new(total as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
-            .expect("template")
-            .progress_chars("=> "),
-    );
+    let bar = progress(total);
     let dtype = match args.dtype {
         BenchDtype::F32 => "f32",
         BenchDtype::F64 => "f64",
@@ -285,6 +395,7 @@ pub fn run(args: BenchArgs, out: &mut impl Write) -> Result<()> {
                         threads,
                         elems_per_s: rate,
                         copy_elems_per_s: copy_rate,
+                        candle_elems_per_s: None,
                     });
                     bar.inc(1);
                 }
@@ -347,6 +458,7 @@ mod tests {
             simd: None,
             min_ms: 1,
             json: Some(path.clone()),
+            candle: false,
             list_specs: false,
         };
         let mut out = Vec::new();
@@ -357,5 +469,55 @@ mod tests {
         assert!(recs.iter().all(|r| r["elems_per_s"].as_f64().unwrap() > 0.0));
         assert_eq!(recs[0]["direction"], "forward");
         assert_eq!(recs[1]["direction"], "backward");
+    }
+
+    #[test]
+    fn candle_records_carry_both_rates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.json");
+        let args = BenchArgs {
+            specs: vec!["gelu".into(), "hardshrink".into()],
+            sizes: vec!["2K".into()],
+            threads: vec![1],
+            dtype: BenchDtype::F32,
+            backward: false,
+            row: 1024,
+            simd: None,
+            min_ms: 1,
+            json: Some(path.clone()),
+            candle: true,
+            list_specs: false,
+        };
+        let mut out = Vec::new();
+        run(args, &mut out).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let recs = v.as_array().unwrap();
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[0]["direction"], "forward+backward");
+        assert!(recs[0]["elems_per_s"].as_f64().unwrap() > 0.0);
+        assert!(recs[0]["candle_elems_per_s"].as_f64().unwrap() > 0.0);
+        // candle has no hardshrink: the record has no candle rate.
+        assert!(recs[1].get("candle_elems_per_s").is_none());
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("actfn/candle"), "{text}");
+    }
+
+    #[test]
+    fn candle_needs_f32() {
+        let args = BenchArgs {
+            specs: vec!["relu".into()],
+            sizes: vec!["1K".into()],
+            threads: vec![1],
+            dtype: BenchDtype::F64,
+            backward: false,
+            row: 1024,
+            simd: None,
+            min_ms: 1,
+            json: None,
+            candle: true,
+            list_specs: false,
+        };
+        let err = run(args, &mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("f32"), "{err}");
     }
 }

@@ -150,6 +150,9 @@ fn shape_words(shape: OpShape) -> &'static str {
 /// `actfn describe`: everything about `kind`, with the parameter values of `act`
 /// (`None` when the spec lacks a required parameter: the values are then not shown).
 pub fn describe(kind: Kind, act: Option<&Activation>) -> String {
+    if let Some(a) = act.filter(|a| a.as_custom().is_some()) {
+        return describe_custom(a);
+    }
     let info = kind.info();
     let mut out = String::new();
     let mut field = |label: &str, value: &str| {
@@ -219,6 +222,62 @@ pub fn describe(kind: Kind, act: Option<&Activation>) -> String {
     for d in info.differences {
         out.push_str(&wrap(d, WIDTH, "  - ", "    "));
         out.push('\n');
+    }
+    out
+}
+
+/// `actfn describe` for a user-defined activation: its formula, its symbolic
+/// derivatives (an `expr`) and its parameters.
+fn describe_custom(act: &Activation) -> String {
+    let Some(c) = act.as_custom() else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let mut field = |label: &str, value: &str| {
+        let first = pad(label, 12);
+        out.push_str(&wrap(value, WIDTH, &first, &" ".repeat(12)));
+        out.push('\n');
+    };
+    let expr = act.as_expr();
+    field("name", c.name());
+    field("spec", &act.to_string());
+    field(
+        "family",
+        if expr.is_some() {
+            "custom: an expression of x"
+        } else {
+            "custom: defined in code"
+        },
+    );
+    field("formula", &c.formula());
+    field(
+        "derivative",
+        &c.derivative_formula().unwrap_or_else(|| "computed by its code".into()),
+    );
+    let second = match expr {
+        Some(e) => match e.second_derivative() {
+            Ok(d2) => d2,
+            Err(why) => format!("none: {why} (first-order only: no gradients of gradients)"),
+        },
+        None if c.has_second_derivative() => "computed by its code".into(),
+        None => "none (first-order only: no gradients of gradients)".into(),
+    };
+    field("second", &second);
+    if expr.is_some() {
+        field(
+            "checked",
+            "the derivatives agree with central finite differences at 8 points in [-2.7, 2.9]",
+        );
+    }
+    field("operates", shape_words(OpShape::Pointwise));
+    out.push_str("\nParameters\n");
+    match expr.map(|e| e.params()).filter(|p| !p.is_empty()) {
+        None => out.push_str("  none\n"),
+        Some(params) => {
+            for (name, value) in params {
+                out.push_str(&format!("  {name} = {}\n", num_f64(*value)));
+            }
+        }
     }
     out
 }

@@ -127,13 +127,17 @@ output's shape and the input's dtype; dx has the input's shape.
   actfn bench softmax --sizes 1M --row 1024
   actfn bench --dtype f64 --json bench.json
   actfn bench gelu --simd avx2
+  actfn bench relu gelu silu softmax --candle --sizes 64K --json candle.json
 
 Each line: elements per second, the bytes moved per second (input and output;
 backward also reads the upstream gradient), a plain copy of the same size
 measured in the same run, and the activation's throughput as a fraction of the
 copy's (the memory-bound ceiling). Times are medians of repeated calls.
 --json FILE writes one record per cell: spec, direction, dtype, n, threads,
-elems_per_s, copy_elems_per_s.")]
+elems_per_s, copy_elems_per_s. Backward runs from the forward's output where that is
+the cheaper way (sigmoid, tanh, softmax, softmin, log_softmax), as autograd does.
+--candle times y = f(x); y.backward() through candle's autograd, actfn's op beside
+candle's built-in one (records: direction forward+backward, candle_elems_per_s).")]
     Bench(crate::bench::BenchArgs),
 
     /// Draw activations and their derivatives: a PNG or SVG chart, or in the terminal
@@ -183,6 +187,7 @@ Examples:
   actfn lab vanishing
   actfn lab dying --act relu --act 'leaky_relu(0.2)' --steps 2000
   actfn lab compare --act 'elu(alpha=0.5)' --act gelu --seed 3 --out results
+  actfn lab compare --data my.csv      (or --data DIR with MNIST's IDX files)
   actfn lab siren --image photo.jpg --size 128 --steps 500 --models siren,relu-pe
   actfn lab siren --fit gradient
   actfn lab siren-audio --wav speech.wav")]
@@ -232,6 +237,10 @@ pub struct LabArgs {
     /// Size of the experiment
     #[arg(long, value_enum, default_value = "quick")]
     pub profile: crate::lab::Profile,
+    /// compare: your data instead of the built-in tasks, a CSV file (numeric features, class label in the
+    /// last column) or a directory holding MNIST's IDX files; results go to DIR/compare-data/
+    #[arg(long, value_name = "FILE_OR_DIR")]
+    pub data: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub common: LabCommon,
     #[command(flatten)]
@@ -596,9 +605,24 @@ fn lab_options(
 
 /// `actfn lab NAME`: one experiment.
 fn lab(args: LabArgs, out: &mut impl Write) -> Result<()> {
-    let exp = crate::lab::find(&args.name).map_err(|e| usage(e.to_string()))?;
+    let found = crate::lab::find(&args.name).map_err(|e| usage(e.to_string()))?;
     let siren = args.siren.options();
-    siren.check(exp.name(), !args.acts.is_empty(), args.steps.is_some())?;
+    siren.check(found.name(), !args.acts.is_empty(), args.steps.is_some())?;
+    if let (Some(why), false) = (found.no_acts(), args.acts.is_empty()) {
+        return Err(usage(format!("--act does not apply to `{}` ({why})", found.name())));
+    }
+    if let (Some(why), Some(_)) = (found.no_steps(), args.steps) {
+        return Err(usage(format!("--steps does not apply to `{}` ({why})", found.name())));
+    }
+    let data = match (&args.data, found.name()) {
+        (None, _) => None,
+        (Some(path), "compare") => Some(crate::lab::experiments::CompareData { path: path.clone() }),
+        (Some(_), name) => return Err(usage(format!("--data applies to `compare` only, not to `{name}`"))),
+    };
+    let exp: &dyn crate::lab::Experiment = match &data {
+        Some(d) => d,
+        None => found,
+    };
     if exp.name().starts_with("siren") {
         // Gradients of gradients (Laplacians, --fit gradient): candle reads this once per
         // thread, before its first backward pass.
@@ -606,6 +630,8 @@ fn lab(args: LabArgs, out: &mut impl Write) -> Result<()> {
     }
     let mut opts = lab_options(&args.common, args.profile, args.acts, args.steps)?;
     opts.siren = siren;
+    // A run on user data always runs: the file may have changed since the last one.
+    opts.force |= data.is_some();
     let bar = crate::lab::bar(1, exp.name(), opts.progress);
     let (outcome, cached) = crate::lab::run_experiment(exp, &opts, &bar)?;
     bar.finish_and_clear();

@@ -182,3 +182,52 @@ fn unknown_experiment_is_an_error_listing_the_names() {
         "{e}"
     );
 }
+
+#[test]
+fn compare_is_seeded_and_checks_the_rule_of_thumb_per_task() {
+    let runs = |dir: &Path| {
+        let mut o = opts(dir);
+        o.acts = Some(vec!["relu".into(), "tanh".into()]);
+        let exp = lab::find("compare").unwrap();
+        lab::run_experiment(exp, &o, &indicatif::ProgressBar::hidden())
+            .unwrap()
+            .0
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (first, second) = (runs(a.path()), runs(b.path()));
+    // The same seed gives the same numbers, the CNN's included (its weights are drawn
+    // from the seed, not from candle's thread RNG).
+    let scores = |o: &Outcome| -> Vec<(String, String, f64)> {
+        o.data["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["task"].as_str().unwrap().to_string(),
+                    r["model"].as_str().unwrap().to_string(),
+                    r["score"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(scores(&first), scores(&second));
+    // The CNN learns the digits (chance is 0.1).
+    let cnn: Vec<f64> = scores(&first)
+        .into_iter()
+        .filter(|s| s.1.starts_with("CNN"))
+        .map(|s| s.2)
+        .collect();
+    assert_eq!(cnn.len(), 4, "2 activations × 2 seeds");
+    assert!(cnn.iter().all(|&s| s > 0.6), "{cnn:?}");
+    // One rule-of-thumb check per classification task and model (ReLU against the best)
+    // and per regression task (tanh against the best).
+    let rule = first.data["rule_of_thumb"].as_array().unwrap();
+    let kinds = |k: &str| rule.iter().filter(|r| r["kind"] == k).count();
+    assert_eq!(kinds("Classification"), 6, "{rule:?}");
+    assert_eq!(kinds("Regression"), 4, "{rule:?}");
+    assert!(rule.iter().all(|r| r["means"]
+        .as_str()
+        .unwrap()
+        .starts_with(if r["kind"] == "Classification" { "ReLU" } else { "tanh" })));
+}

@@ -69,6 +69,17 @@ pub trait Real:
     /// Each lane rounded to the nearest `f32` (the identity for `f32` lanes).
     fn round_f32(self) -> Self;
 
+    /// `(e, q)` with the normal distribution's tail `Φ(−|x|) = e·q/2`, where `e` carries
+    /// the Gaussian factor `e^{−x²/2}` and `q = e^{x²/2}·erfc(|x|/√2)` the slowly varying
+    /// rest. Single-precision vector lanes compute the two apart (`x²` carried exactly),
+    /// so a caller can multiply `q` by a large factor before `e` and stay in the normal
+    /// range; the default returns `e = 1`, `q = erfc(|x|/√2)`.
+    #[inline(always)]
+    fn normal_tail(self) -> (Self, Self) {
+        let t = self.abs() * Self::splat(core::f64::consts::FRAC_1_SQRT_2);
+        (Self::splat(1.0), t.erfc())
+    }
+
     /// `(sin x, cos x)`, sharing the argument reduction where the lane type can.
     #[inline(always)]
     fn sin_cos(self) -> (Self, Self) {

@@ -2,6 +2,9 @@
 
 use core::fmt;
 use core::str::FromStr;
+use std::sync::Arc;
+
+use crate::custom::{self, Custom};
 
 use crate::error::{Error, Result};
 use crate::info::{Info, OpShape, ParamKind};
@@ -30,6 +33,24 @@ pub struct Activation {
     params: Vec<f64>,
     /// PReLU only: the weight, one value or one per channel.
     weight: Vec<f64>,
+    /// `Kind::Custom` only: the user's activation (an `expr(...)` or a [`Custom`]).
+    custom: Option<CustomRef>,
+}
+
+/// A shared custom activation; equal when their specs are.
+#[derive(Clone)]
+struct CustomRef(Arc<dyn Custom>);
+
+impl fmt::Debug for CustomRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Custom({})", self.0.spec())
+    }
+}
+
+impl PartialEq for CustomRef {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0.spec() == other.0.spec()
+    }
 }
 
 impl Activation {
@@ -49,20 +70,66 @@ impl Activation {
                 }
             }
         }
+        if kind == Kind::Custom {
+            return Err(Error::Unsupported {
+                activation: info.name,
+                operation: "construction by kind (use Activation::custom or an expr(...) spec)",
+            });
+        }
         let weight = if kind == Kind::Prelu {
             vec![params[0]]
         } else {
             Vec::new()
         };
-        Ok(Activation { kind, params, weight })
+        Ok(Activation {
+            kind,
+            params,
+            weight,
+            custom: None,
+        })
+    }
+
+    /// A user-defined activation ([`Custom`]): runs through the slice API, the candle
+    /// ops and the lab like a built-in one. `Display` prints [`Custom::spec`].
+    pub fn custom(act: Arc<dyn Custom>) -> Self {
+        Activation {
+            kind: Kind::Custom,
+            params: Vec::new(),
+            weight: Vec::new(),
+            custom: Some(CustomRef(act)),
+        }
+    }
+
+    /// The user-defined activation of a [`Kind::Custom`] (an `expr(...)` or a [`Custom`]).
+    pub fn as_custom(&self) -> Option<&Arc<dyn Custom>> {
+        self.custom.as_ref().map(|c| &c.0)
+    }
+
+    /// The parsed expression of an `expr(...)` spec.
+    pub fn as_expr(&self) -> Option<&crate::expr::Expr> {
+        self.custom.as_ref().and_then(|c| crate::expr::downcast(&*c.0))
     }
 
     /// Parses a PyTorch-style spec: `relu`, `leaky_relu(0.2)`,
     /// `softplus(beta=2, threshold=10)`, `gelu(approximate=tanh)`, `softmax(dim=0)`,
     /// `prelu(weight=[0.25, 0.1])`. Names are case-insensitive and accept aliases.
+    ///
+    /// `expr(...)` specs define an activation by a formula of `x` (see [`crate::expr`]):
+    /// `expr(x * sigmoid(beta * x), beta=1.5)`. A name [`custom::register`]ed by the
+    /// program denotes that activation.
     pub fn parse(text: &str) -> Result<Self> {
+        if crate::expr::is_expr_spec(text) {
+            let e = crate::expr::Expr::parse(text)?;
+            return Ok(Activation::custom(Arc::new(e)));
+        }
         let ast = spec::parse(text)?;
-        let kind = Kind::lookup(&ast.name)?;
+        let kind = match Kind::lookup(&ast.name) {
+            Ok(kind) => kind,
+            Err(e) => match custom::lookup(&ast.name) {
+                Some(c) if ast.args.is_empty() => return Ok(Activation::custom(c)),
+                _ => return Err(e),
+            },
+        };
         let info = kind.info();
         let mut given: Vec<Option<Value>> = vec![None; info.params.len()];
         let mut positional = 0;
@@ -102,6 +169,7 @@ impl Activation {
             kind,
             params: Vec::new(),
             weight: Vec::new(),
+            custom: None,
         };
         for (p, value) in info.params.iter().zip(given) {
             let v = match value {
@@ -159,6 +227,7 @@ impl Activation {
             kind: Kind::Prelu,
             params: vec![weight[0]],
             weight: weight.to_vec(),
+            custom: None,
         };
         act.validate()?;
         Ok(act)
@@ -172,8 +241,18 @@ impl Activation {
         self.kind.info()
     }
 
+    /// The registry name (`custom` for every user-defined activation: its own name is
+    /// [`Activation::label`]).
     pub fn name(&self) -> &'static str {
         self.kind.name()
+    }
+
+    /// The registry name, or a custom activation's own name (`expr` for expressions).
+    pub fn label(&self) -> String {
+        match self.as_custom() {
+            Some(c) => c.name().to_string(),
+            None => self.name().to_string(),
+        }
     }
 
     /// Parameter values in declaration order (choices as index, flags as 0/1).
@@ -201,7 +280,38 @@ impl Activation {
 
     /// Whether `backward` is a true derivative (not the zero of the step).
     pub fn is_differentiable(&self) -> bool {
-        self.kind != Kind::Step
+        match self.as_custom() {
+            Some(c) => c.is_differentiable(),
+            None => self.kind != Kind::Step,
+        }
+    }
+
+    /// Whether [`Activation::second_derivative`] is available (custom activations only:
+    /// the built-in second derivatives live in `actfn-candle`).
+    pub fn has_second_derivative(&self) -> bool {
+        self.as_custom().is_some_and(|c| c.has_second_derivative())
+    }
+
+    /// `d2[i] = f''(x[i])` of a custom activation that has one
+    /// ([`Activation::has_second_derivative`]).
+    pub fn second_derivative<E: crate::Element>(&self, x: &[E], d2: &mut [E]) -> Result<()> {
+        match self.as_custom() {
+            Some(c) if c.has_second_derivative() => {
+                if x.len() != d2.len() {
+                    return Err(Error::Length {
+                        what: "output",
+                        expected: x.len(),
+                        actual: d2.len(),
+                    });
+                }
+                custom::run(&**c, custom::Order::Second, x, d2);
+                Ok(())
+            }
+            _ => Err(Error::Unsupported {
+                activation: self.name(),
+                operation: "a second derivative here (first-order only)",
+            }),
+        }
     }
 
     /// True in RReLU's training mode (random slopes).
@@ -301,6 +411,9 @@ impl fmt::Display for Activation {
     /// The canonical spec: the name, then the parameters that differ from their
     /// defaults, by keyword (`softplus(beta=2)`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(c) = self.as_custom() {
+            return f.write_str(&c.spec());
+        }
         let info = self.info();
         let mut parts = Vec::new();
         for (i, p) in info.params.iter().enumerate() {

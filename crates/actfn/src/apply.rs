@@ -29,6 +29,10 @@ impl Activation {
         let out_shape = self.output_shape(shape)?;
         check_len("input", x.len(), shape)?;
         check_len("output", y.len(), &out_shape)?;
+        if let Some(c) = self.as_custom() {
+            crate::custom::run(&**c, crate::custom::Order::Forward, x, y);
+            return Ok(());
+        }
         match self.info().shape {
             OpShape::Pointwise if self.rrelu_training() => {
                 let r = self.rrelu_slopes();
@@ -65,6 +69,11 @@ impl Activation {
     /// `x = f(x)` in place for an array of shape `shape`.
     pub fn forward_in_place_shaped<E: Element>(&self, x: &mut [E], shape: &[usize]) -> Result<()> {
         check_len("input", x.len(), shape)?;
+        if let Some(c) = self.as_custom() {
+            let input = x.to_vec();
+            crate::custom::run(&**c, crate::custom::Order::Forward, &input, x);
+            return Ok(());
+        }
         match self.info().shape {
             OpShape::Pointwise if self.rrelu_training() => {
                 let r = self.rrelu_slopes();
@@ -112,6 +121,13 @@ impl Activation {
         check_len("input", x.len(), shape)?;
         check_len("grad_output", grad_output.len(), &out_shape)?;
         check_len("grad_input", grad_input.len(), shape)?;
+        if let Some(c) = self.as_custom() {
+            crate::custom::run(&**c, crate::custom::Order::First, x, grad_input);
+            for (d, &g) in grad_input.iter_mut().zip(grad_output) {
+                *d = E::from_lane(g.to_lane() * d.to_lane());
+            }
+            return Ok(());
+        }
         match self.info().shape {
             OpShape::Pointwise if self.rrelu_training() => {
                 let r = self.rrelu_slopes();
@@ -141,6 +157,48 @@ impl Activation {
                 let halves = self.halves(shape)?;
                 kernels::gated_backward(self.kind(), self.params(), x, grad_output, grad_input, halves);
             }
+        }
+        Ok(())
+    }
+
+    /// Whether [`Activation::backward_from_output`] is defined for this activation:
+    /// sigmoid, tanh, softmax, softmin and log_softmax, whose derivative is a cheap
+    /// function of the output (what PyTorch's autograd saves for them).
+    pub fn has_backward_from_output(&self) -> bool {
+        crate::from_output::OutputGrad::of(self.kind()).is_some()
+    }
+
+    /// The vector-Jacobian product from the forward's output `y` instead of its input:
+    /// sigmoid `g·y(1−y)`, tanh `g(1−y)(1+y)`, softmax `y(g − Σg·y)`, softmin its
+    /// negation, log_softmax `g − exp(y)·Σg`. No transcendental function is evaluated
+    /// (bar log_softmax's exp), so it is the cheaper backward; its accuracy is that of
+    /// `y` (the sigmoid's far right tail, where `1 − y` cancels, is better served by
+    /// [`Activation::backward`]). Errors for the other kinds
+    /// ([`Activation::has_backward_from_output`]).
+    pub fn backward_from_output<E: Element>(&self, y: &[E], grad_output: &[E], grad_input: &mut [E]) -> Result<()> {
+        self.backward_from_output_shaped(y, &[y.len()], grad_output, grad_input)
+    }
+
+    /// [`Activation::backward_from_output`] for an array of shape `shape` (rows along
+    /// `dim` for the row-wise kinds).
+    pub fn backward_from_output_shaped<E: Element>(
+        &self,
+        y: &[E],
+        shape: &[usize],
+        grad_output: &[E],
+        grad_input: &mut [E],
+    ) -> Result<()> {
+        use crate::from_output::{self, OutputGrad};
+        let op = OutputGrad::of(self.kind()).ok_or(Error::Unsupported {
+            activation: self.name(),
+            operation: "backward from the output (only sigmoid, tanh, softmax, softmin and log_softmax have it)",
+        })?;
+        check_len("output", y.len(), shape)?;
+        check_len("grad_output", grad_output.len(), shape)?;
+        check_len("grad_input", grad_input.len(), shape)?;
+        match op {
+            OutputGrad::Sigmoid | OutputGrad::Tanh => from_output::pointwise(op, y, grad_output, grad_input),
+            _ => from_output::rows(op, y, grad_output, grad_input, self.rows(shape)?),
         }
         Ok(())
     }

@@ -72,6 +72,10 @@ pub enum Error {
     /// A shape that does not fit the operation (PReLU channels, ...).
     #[error("{0}")]
     Shape(String),
+    /// An `expr(...)` spec that parses but cannot be used (its derivative disagrees with
+    /// finite differences, a parameter is unused, ...).
+    #[error("{spec}: {message}")]
+    Expr { spec: String, message: String },
     /// The operation does not exist for this activation (in-place GLU, ...).
     #[error("{activation} does not support {operation}")]
     Unsupported {
@@ -93,6 +97,7 @@ impl Error {
                 | Error::DuplicateParameter { .. }
                 | Error::MissingParameter { .. }
                 | Error::BadParameter { .. }
+                | Error::Expr { .. }
         )
     }
 }

@@ -35,8 +35,11 @@
 
 mod activation;
 mod apply;
+pub mod custom;
 mod error;
+pub mod expr;
 mod family;
+mod from_output;
 pub mod info;
 mod kernels;
 mod lanes;
@@ -70,6 +73,7 @@ pub mod simd {
     pub use actfn_math::simd::{env_level, level, set_level, with_level, Level, LevelError, ENV_VAR};
 }
 pub use activation::Activation;
+pub use custom::Custom;
 pub use error::{Error, Result};
 pub use family::exponential::{SELU_ALPHA, SELU_SCALE};
 pub use info::{Family, Info, OpShape, Param, ParamKind, Properties};

@@ -39,6 +39,9 @@ macro_rules! registry {
         #[non_exhaustive]
         pub enum Kind {
             $(#[doc = concat!("`", stringify!($info), "`")] $variant,)*
+            /// A user-defined activation: an `expr(...)` spec or an [`crate::Custom`]
+            /// implementation (not in [`Kind::ALL`]; see [`crate::Activation::custom`]).
+            Custom,
         }
 
         impl Kind {
@@ -49,6 +52,7 @@ macro_rules! registry {
             pub fn info(self) -> &'static Info {
                 match self {
                     $(Kind::$variant => &$info,)*
+                    Kind::Custom => &crate::custom::CUSTOM_INFO,
                 }
             }
 
@@ -57,6 +61,7 @@ macro_rules! registry {
             pub(crate) fn visit_pointwise<L: Real, V: Visitor<L>>(self, p: &Params<'_, L>, v: V) -> Option<V::Out> {
                 match self {
                     $(Kind::$variant => pointwise_arm!($shape, $op, p, v),)*
+                    Kind::Custom => None,
                 }
             }
 
@@ -64,6 +69,7 @@ macro_rules! registry {
             pub(crate) fn row_op(self) -> Option<&'static dyn RowWise> {
                 match self {
                     $(Kind::$variant => rows_arm!($shape, $val),)*
+                    Kind::Custom => None,
                 }
             }
         }

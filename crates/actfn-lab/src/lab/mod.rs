@@ -137,6 +137,14 @@ pub trait Experiment: Sync {
     fn claim(&self) -> &'static str;
     /// Runs in `dir` (created), reporting progress on `bar`.
     fn run(&self, opts: &LabOptions, dir: &Path, bar: &ProgressBar) -> Result<Outcome>;
+    /// Why `--act` does not apply, for experiments with fixed formulas; `None`: it applies.
+    fn no_acts(&self) -> Option<&'static str> {
+        None
+    }
+    /// Why `--steps` does not apply, for experiments that train nothing; `None`: it applies.
+    fn no_steps(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// Every experiment, in report order.

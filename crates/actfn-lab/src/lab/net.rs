@@ -287,6 +287,9 @@ pub struct TrainConfig {
     pub seed: u64,
 }
 
+/// Training rows the curve's training loss and score are measured on.
+const EVAL_ROWS: usize = 8192;
+
 /// Trains `mlp` on `task` with minibatches drawn from `seed`; calls `on_step` after each
 /// step (progress bars) and records the curve every `eval_every` steps.
 pub fn train(mlp: &Mlp, task: &Task, cfg: TrainConfig, mut on_step: impl FnMut(usize)) -> Result<Vec<Point>> {
@@ -299,10 +302,21 @@ pub fn train(mlp: &Mlp, task: &Task, cfg: TrainConfig, mut on_step: impl FnMut(u
     let n = task.x_train.dim(0)?;
     let mut rng = Rng::new(cfg.seed ^ 0x5eed);
     let mut curve = Vec::new();
+    // The training loss and score are measured on the first `EVAL_ROWS` training rows
+    // (all of them for every built-in task; large user data sets stay cheap to evaluate).
+    let (x_eval, y_eval) = if n > EVAL_ROWS {
+        let y = match &task.y_train {
+            Targets::Classes(t, k) => Targets::Classes(t.narrow(0, 0, EVAL_ROWS)?, *k),
+            Targets::Values(t) => Targets::Values(t.narrow(0, 0, EVAL_ROWS)?),
+        };
+        (task.x_train.narrow(0, 0, EVAL_ROWS)?, y)
+    } else {
+        (task.x_train.clone(), task.y_train.clone())
+    };
     let record = |step: usize, curve: &mut Vec<Point>| -> Result<()> {
-        let out = mlp.forward(&task.x_train)?;
-        let l = loss(&out, &task.y_train)?.to_scalar::<f32>()? as f64;
-        let train_score = score(&out, &task.y_train)?;
+        let out = mlp.forward(&x_eval)?;
+        let l = loss(&out, &y_eval)?.to_scalar::<f32>()? as f64;
+        let train_score = score(&out, &y_eval)?;
         let test_score = score(&mlp.forward(&task.x_test)?, &task.y_test)?;
         curve.push(Point {
             step,

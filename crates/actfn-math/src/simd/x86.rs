@@ -432,6 +432,10 @@ impl Real for F32x16 {
         self
     }
     real_math!(f32);
+    #[inline(always)]
+    fn normal_tail(self) -> (Self, Self) {
+        vmath::f32::normal_tail(self)
+    }
 }
 
 impl Vf for F32x16 {
@@ -717,6 +721,10 @@ impl Real for F32x8 {
         self
     }
     real_math!(f32);
+    #[inline(always)]
+    fn normal_tail(self) -> (Self, Self) {
+        vmath::f32::normal_tail(self)
+    }
 }
 
 impl F32x8 {

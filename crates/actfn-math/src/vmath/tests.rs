@@ -59,7 +59,7 @@ impl F {
         match self {
             F::Exp | F::Ln1p | F::Ln | F::Hypot3 => (2.0, 1.0),
             F::Erf | F::Sin | F::Cos => (2.0, 0.51),
-            F::Erfc => (4.0, 0.51),
+            F::Erfc => (4.0, 2.0),
             F::Expm1 | F::Cosh => (3.0, 2.0),
             F::Tanh => (3.0, 2.5),
         }

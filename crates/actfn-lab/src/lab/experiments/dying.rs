@@ -214,17 +214,25 @@ impl Experiment for Dying {
                     .iter()
                     .all(|k| final_dead.get(&(s.0, *k)).is_none_or(|&d| d < r))
             });
-        let summary = format!(
-            "ReLU ends with {} of its hidden units dead at a high learning rate and {} after a -1 bias shift; \
+        let has_relu = settings.iter().any(|s| final_dead.contains_key(&(s.0, Kind::Relu)));
+        let summary = if !has_relu {
+            format!(
+                "the verdict needs relu among --act (born-dead 10-layer ReLU networks of width 2: {})",
+                fmt3(born[0].1)
+            )
+        } else {
+            format!(
+                "ReLU ends with {} of its hidden units dead at a high learning rate and {} after a -1 bias shift; \
              Leaky ReLU with {} and {} (its 'dead' units keep a 0.01 slope and still learn). At initialisation a \
              10-layer ReLU network of width 2 is born dead (constant) with probability {}, of width 10 with {}.",
-            fmt3(relu_dead[0]),
-            fmt3(relu_dead[1]),
-            leaky_dead[0].map_or("—".into(), fmt3),
-            leaky_dead[1].map_or("—".into(), fmt3),
-            fmt3(born[0].1),
-            fmt3(born[born.len() - 1].1)
-        );
+                fmt3(relu_dead[0]),
+                fmt3(relu_dead[1]),
+                leaky_dead[0].map_or("—".into(), fmt3),
+                leaky_dead[1].map_or("—".into(), fmt3),
+                fmt3(born[0].1),
+                fmt3(born[born.len() - 1].1)
+            )
+        };
         let mut figures = vec![Figure {
             file: "dead_units.png".into(),
             caption: "Fraction of dead hidden units during training".into(),

@@ -16,7 +16,8 @@ mod step;
 mod tasks;
 mod vanishing;
 
-pub use tasks::{task, task_names};
+pub use compare::CompareData;
+pub use tasks::{task, task_names, user_task};
 
 use super::Experiment;
 

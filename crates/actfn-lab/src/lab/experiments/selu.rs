@@ -34,6 +34,10 @@ impl Experiment for Selu {
          variance 1 through many layers"
     }
 
+    fn no_steps(&self) -> Option<&'static str> {
+        Some("it trains nothing: it passes data through untrained layers")
+    }
+
     fn run(&self, opts: &LabOptions, dir: &Path, bar: &ProgressBar) -> Result<Outcome> {
         let device = Device::Cpu;
         let acts = opts.acts_or(&["selu", "relu", "tanh", "elu"])?;

@@ -83,8 +83,8 @@ pub struct SirenArgs {
     /// siren: the image to fit, PNG or JPEG, grey or RGB (default: the shipped CC0 camera photograph)
     #[arg(long, value_name = "PATH")]
     pub image: Option<PathBuf>,
-    /// Image side in pixels (siren: 48, full 256), points of the 1-D grid (siren-init: 4096, full 16384) or audio
-    /// samples (siren-audio: 2048, full 32768)
+    /// Image side in pixels (siren: 48, full 256; tiny 24, 40 with --fit gradient), points of the 1-D grid
+    /// (siren-init: 4096, full 16384) or audio samples (siren-audio: 2048, full 32768)
     #[arg(long, value_name = "N")]
     pub size: Option<usize>,
     /// Width of the hidden layers (siren, siren-audio: 64, full 256; siren-init: 512, full 2048)
@@ -96,7 +96,7 @@ pub struct SirenArgs {
     /// Models to compare, comma-separated: siren, relu, tanh, relu-pe (siren, siren-audio)
     #[arg(long, value_name = "A,B,..", value_delimiter = ',')]
     pub models: Vec<String>,
-    /// Adam's learning rate (siren, siren-audio; default 1e-4, tiny profile 1e-3)
+    /// Adam's learning rate (siren, siren-audio; default 1e-4, tiny profile 1e-3, 3e-4 with --fit gradient)
     #[arg(long, value_name = "X")]
     pub lr: Option<f64>,
     /// Where the networks run (cuda needs a build with the `cuda` feature)
@@ -215,7 +215,7 @@ impl SirenOptions {
             ));
         }
         if let Some(p) = &self.image {
-            Image::open(p).map_err(|e| usage(format!("{e:#}")))?;
+            open_image(p)?;
         }
         if let Some(p) = &self.wav {
             crate::wav::Audio::open(p).map_err(|e| usage(format!("{e:#}")))?;
@@ -251,6 +251,26 @@ impl SirenOptions {
             DeviceKind::Cuda => Device::new_cuda(0).map_err(|e| usage(format!("--device cuda: {e}"))),
         }
     }
+}
+
+/// The smallest image side accepted (before resizing): a smaller image has no gradient
+/// worth fitting once resized.
+pub const MIN_IMAGE_SIDE: usize = 4;
+
+/// Opens the image at `p` (a usage error, one line, when it cannot be read or decoded, or
+/// when its shorter side, which the square crop keeps, is under [`MIN_IMAGE_SIDE`]).
+fn open_image(p: &Path) -> Result<Image> {
+    let img = Image::open(p).map_err(|e| usage(format!("{e:#}")))?;
+    let side = img.width.min(img.height);
+    if side < MIN_IMAGE_SIDE {
+        return Err(usage(format!(
+            "image {} is {}×{}: its shorter side must be at least {MIN_IMAGE_SIDE} pixels",
+            p.display(),
+            img.width,
+            img.height
+        )));
+    }
+    Ok(img)
 }
 
 /// `siren`: image fitting (and, with `--fit gradient`, Poisson reconstruction).
@@ -383,17 +403,21 @@ fn run_image(exp: &SirenImage, opts: &LabOptions, dir: &Path, bar: &ProgressBar)
     let device = o.device()?;
     let profile = opts.profile;
     let (img, source) = match &o.image {
-        Some(p) => (
-            Image::open(p).map_err(|e| usage(format!("{e:#}")))?,
-            p.display().to_string(),
-        ),
+        Some(p) => (open_image(p)?, p.display().to_string()),
         None => (
             Image::camera(),
             "the CC0 camera photograph (shipped, 256×256)".to_string(),
         ),
     };
     let (orig_w, orig_h) = (img.width, img.height);
-    let size = o.size.unwrap_or(profile.pick(24, 48, 256));
+    // A gradient fit constrains the network at the pixels only: with ω0 = 30, a grid much
+    // coarser than ~40 pixels a side leaves most of a period of the network's sines between
+    // neighbours, so SIREN matches the gradient at the pixels and drifts in between (at 24²
+    // its reconstruction is worse than tanh's). The tiny profile stays above that.
+    let size = o.size.unwrap_or(match fit_kind {
+        Fit::Image => profile.pick(24, 48, 256),
+        Fit::Gradient => profile.pick(40, 48, 256),
+    });
     let mut img = img.square_crop().resize(size, size)?;
     if fit_kind == Fit::Gradient {
         img = img.to_grey();
@@ -402,7 +426,10 @@ fn run_image(exp: &SirenImage, opts: &LabOptions, dir: &Path, bar: &ProgressBar)
     let width = o.width.unwrap_or(profile.pick(48, 64, 256));
     let depth = o.depth.unwrap_or(3);
     let steps = opts.steps_or(profile.pick(150, 250, 10_000));
-    let lr = o.lr.unwrap_or(profile.pick(1e-3, 1e-4, 1e-4));
+    let lr = o.lr.unwrap_or(match fit_kind {
+        Fit::Image => profile.pick(1e-3, 1e-4, 1e-4),
+        Fit::Gradient => profile.pick(3e-4, 1e-4, 1e-4),
+    });
     let default_models: &[Model] = match fit_kind {
         Fit::Image => &MODELS,
         Fit::Gradient => &[Model::Siren, Model::Tanh, Model::ReluPe],

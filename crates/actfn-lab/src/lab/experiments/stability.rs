@@ -68,6 +68,13 @@ impl Experiment for Stability {
          must be computed as log_softmax"
     }
 
+    fn no_acts(&self) -> Option<&'static str> {
+        Some("it compares fixed formulas: softplus, log_sigmoid, log_softmax")
+    }
+    fn no_steps(&self) -> Option<&'static str> {
+        Some("it trains nothing")
+    }
+
     fn run(&self, opts: &LabOptions, dir: &Path, bar: &ProgressBar) -> Result<Outcome> {
         let n = opts.profile.pick(401, 4001, 20001);
         bar.set_length(4);

@@ -1,0 +1,235 @@
+//! Backward from the forward's output, for the kinds whose derivative is a cheap function
+//! of `y = f(x)` (what PyTorch's autograd saves for them):
+//!
+//! | kind        | `dx` from `y` and `g`                          |
+//! |-------------|------------------------------------------------|
+//! | sigmoid     | `g·y·(1 − y)`                                  |
+//! | tanh        | `g·(1 − y)·(1 + y)`                            |
+//! | softmax     | `y·(g − Σ g·y)` along the row                  |
+//! | softmin     | `−y·(g − Σ g·y)` along the row                 |
+//! | log_softmax | `g − exp(y)·Σ g` along the row                 |
+//!
+//! No transcendental function is evaluated for sigmoid, tanh and softmax, so these run
+//! at the memory bound. Accuracy: exact to a few roundings *given `y`*; since `y` is
+//! itself rounded, the result inherits `y`'s rounding where the derivative cancels (the
+//! sigmoid's far right tail, where `1 − y` is 0 or a few ULPs of 1): use
+//! [`Activation::backward`](crate::Activation::backward) from the input when those
+//! tails matter.
+
+use actfn_math::drive::{self, Rows, PAR_MIN_LEN};
+use actfn_math::simd::{self, LaneTask, Lanes, MAX_WIDTH};
+use actfn_math::Element;
+use rayon::prelude::*;
+
+use crate::registry::Kind;
+
+/// The kinds with a backward from the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OutputGrad {
+    Sigmoid,
+    Tanh,
+    Softmax,
+    Softmin,
+    LogSoftmax,
+}
+
+impl OutputGrad {
+    pub(crate) fn of(kind: Kind) -> Option<OutputGrad> {
+        Some(match kind {
+            Kind::Sigmoid => OutputGrad::Sigmoid,
+            Kind::Tanh => OutputGrad::Tanh,
+            Kind::Softmax => OutputGrad::Softmax,
+            Kind::Softmin => OutputGrad::Softmin,
+            Kind::LogSoftmax => OutputGrad::LogSoftmax,
+            _ => return None,
+        })
+    }
+}
+
+struct Pointwise<'a, E> {
+    op: OutputGrad,
+    y: &'a [E],
+    g: &'a [E],
+    dx: &'a mut [E],
+}
+
+impl<E: Element> LaneTask<E> for Pointwise<'_, E> {
+    type Output = ();
+    #[inline]
+    fn run<L: Lanes<E>>(self) {
+        let one = L::splat(1.0);
+        match self.op {
+            OutputGrad::Sigmoid => drive::zip_lanes::<E, L>(
+                self.y,
+                self.g,
+                self.dx,
+                #[inline(always)]
+                |y, g| g * y * (one - y),
+            ),
+            _ => drive::zip_lanes::<E, L>(
+                self.y,
+                self.g,
+                self.dx,
+                #[inline(always)]
+                |y, g| g * ((one - y) * (one + y)),
+            ),
+        }
+    }
+}
+
+/// `dx` of a pointwise kind (sigmoid, tanh) from its output.
+pub(crate) fn pointwise<E: Element>(op: OutputGrad, y: &[E], g: &[E], dx: &mut [E]) {
+    simd::dispatch(simd::level(), Pointwise { op, y, g, dx });
+}
+
+struct ContiguousRows<'a, E> {
+    op: OutputGrad,
+    len: usize,
+    y: &'a [E],
+    g: &'a [E],
+    dx: &'a mut [E],
+}
+
+#[inline(always)]
+fn load_padded<E: Element, L: Lanes<E>>(src: &[E]) -> L {
+    if src.len() == L::WIDTH {
+        L::load(src)
+    } else {
+        let mut buf = [E::from_f64(0.0); MAX_WIDTH];
+        buf[..src.len()].copy_from_slice(src);
+        L::load(&buf)
+    }
+}
+
+#[inline(always)]
+fn store_part<E: Element, L: Lanes<E>>(v: L, dst: &mut [E]) {
+    if dst.len() == L::WIDTH {
+        v.store(dst);
+    } else {
+        let mut buf = [E::from_f64(0.0); MAX_WIDTH];
+        v.store(&mut buf);
+        let n = dst.len();
+        dst.copy_from_slice(&buf[..n]);
+    }
+}
+
+#[inline(always)]
+fn lane_sum<E: Element, L: Lanes<E>>(v: L) -> f64 {
+    let mut lanes = [0.0f64; MAX_WIDTH];
+    v.to_f64s(&mut lanes);
+    lanes[..L::WIDTH].iter().sum()
+}
+
+/// One contiguous row, a vector at a time: the reduction, then the update.
+#[inline(always)]
+fn row<E: Element, L: Lanes<E>>(op: OutputGrad, y: &[E], g: &[E], dx: &mut [E]) {
+    let w = L::WIDTH;
+    // Two accumulators halve the dependency chain of the reduction.
+    let (mut a0, mut a1) = (L::splat(0.0), L::splat(0.0));
+    let mut k = 0;
+    let log = op == OutputGrad::LogSoftmax;
+    while k + 2 * w <= y.len() {
+        let (g0, g1) = (L::load(&g[k..]), L::load(&g[k + w..]));
+        if log {
+            a0 = a0 + g0;
+            a1 = a1 + g1;
+        } else {
+            a0 = g0.mul_add(L::load(&y[k..]), a0);
+            a1 = g1.mul_add(L::load(&y[k + w..]), a1);
+        }
+        k += 2 * w;
+    }
+    while k < y.len() {
+        let e = (k + w).min(y.len());
+        let gv: L = load_padded(&g[k..e]);
+        a0 = if log {
+            a0 + gv
+        } else {
+            gv.mul_add(load_padded(&y[k..e]), a0)
+        };
+        k = e;
+    }
+    let s = L::param(lane_sum::<E, L>(a0 + a1));
+    let mut k = 0;
+    while k < y.len() {
+        let e = (k + w).min(y.len());
+        let (yv, gv): (L, L) = (load_padded(&y[k..e]), load_padded(&g[k..e]));
+        let d = match op {
+            OutputGrad::LogSoftmax => (-yv.exp()).mul_add(s, gv),
+            OutputGrad::Softmin => -(yv * (gv - s)),
+            _ => yv * (gv - s),
+        };
+        store_part(d, &mut dx[k..e]);
+        k = e;
+    }
+}
+
+impl<E: Element> LaneTask<E> for ContiguousRows<'_, E> {
+    type Output = ();
+    #[inline]
+    fn run<L: Lanes<E>>(self) {
+        let (op, len) = (self.op, self.len);
+        let rows = |y: &[E], g: &[E], dx: &mut [E]| {
+            L::vectorize(
+                #[inline(always)]
+                || {
+                    for ((yr, gr), dr) in y
+                        .chunks_exact(len)
+                        .zip(g.chunks_exact(len))
+                        .zip(dx.chunks_exact_mut(len))
+                    {
+                        row::<E, L>(op, yr, gr, dr);
+                    }
+                },
+            )
+        };
+        let n = self.y.len();
+        let threads = rayon::current_num_threads();
+        if n < PAR_MIN_LEN || threads == 1 || n / len < 2 {
+            return rows(self.y, self.g, self.dx);
+        }
+        let per = (n / len).div_ceil(threads) * len;
+        self.dx
+            .par_chunks_mut(per)
+            .zip(self.y.par_chunks(per).zip(self.g.par_chunks(per)))
+            .for_each(|(d, (y, g))| rows(y, g, d));
+    }
+}
+
+/// `dx` of a row-wise kind from its output, rows laid out as `rows`.
+pub(crate) fn rows<E: Element>(op: OutputGrad, y: &[E], g: &[E], dx: &mut [E], rows: Rows) {
+    if rows.len == 0 || y.is_empty() {
+        return;
+    }
+    if rows.inner == 1 {
+        let task = ContiguousRows {
+            op,
+            len: rows.len,
+            y,
+            g,
+            dx,
+        };
+        return simd::dispatch(simd::level(), task);
+    }
+    // Strided rows (any dim but the last): one row at a time in f64.
+    let Rows { outer, len, inner } = rows;
+    for o in 0..outer {
+        for i in 0..inner {
+            let at = |k: usize| o * len * inner + k * inner + i;
+            let mut s = 0.0f64;
+            for k in 0..len {
+                let (yk, gk) = (y[at(k)].to_f64(), g[at(k)].to_f64());
+                s += if op == OutputGrad::LogSoftmax { gk } else { gk * yk };
+            }
+            for k in 0..len {
+                let (yk, gk) = (y[at(k)].to_f64(), g[at(k)].to_f64());
+                let d = match op {
+                    OutputGrad::LogSoftmax => gk - yk.exp() * s,
+                    OutputGrad::Softmin => -(yk * (gk - s)),
+                    _ => yk * (gk - s),
+                };
+                dx[at(k)] = E::from_f64(d);
+            }
+        }
+    }
+}
