@@ -311,19 +311,7 @@ pub(crate) fn second_derivative(x: &Tensor, spec: &Spec) -> Result<Option<Tensor
             crate::act(x, spec)?.affine(-w0 * w0, 0.0)?
         }
         // Piecewise linear (or constant): f'' = 0 away from the kinks.
-        Kind::Identity
-        | Kind::Linear
-        | Kind::Step
-        | Kind::Relu
-        | Kind::Relu6
-        | Kind::LeakyRelu
-        | Kind::Prelu
-        | Kind::Rrelu
-        | Kind::Hardtanh
-        | Kind::Hardsigmoid
-        | Kind::Softshrink
-        | Kind::Hardshrink
-        | Kind::Threshold => return Ok(None),
+        k if k.is_piecewise_linear() => return Ok(None),
         // A kind added to the registry must say what its second derivative is.
         _ => bail!("actfn-candle: no second derivative for {} yet", spec.name()),
     }))

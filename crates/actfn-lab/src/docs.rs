@@ -293,7 +293,10 @@ pub fn generate(measured: &[Measured]) -> String {
         "Accuracy is the max error in ULP of actfn's result against the exact value (mpmath) over the \
          inputs of the golden fixtures (edge inputs: ±0, subnormals, thresholds, kinks, the zeros of \
          derivatives, ±88, ±89, ±1e30, ±inf, NaN; and random inputs over the whole range), measured \
-         when this file was generated. The contract is 4 ULP for `f32` and 8 ULP for `f64`. \
+         when this file was generated, at the `scalar` level (the reference, the same on every \
+         machine). The vector levels (`avx2`, `avx512`) compute some `f32` kernels in `f32` lanes and \
+         can differ from it by a few ULP; `cargo test` holds every level this CPU has to the \
+         contract: 4 ULP for `f32` and 8 ULP for `f64`. \
          `(+n NaN/inf)` counts results that are not finite where the exact value is.\n"
     );
     let _ = writeln!(

@@ -153,6 +153,27 @@ impl Kind {
         }
     }
 
+    /// Whether the activation is piecewise linear (or constant), so that its second
+    /// derivative is 0 away from the kinks.
+    pub fn is_piecewise_linear(self) -> bool {
+        matches!(
+            self,
+            Kind::Identity
+                | Kind::Linear
+                | Kind::Step
+                | Kind::Relu
+                | Kind::Relu6
+                | Kind::LeakyRelu
+                | Kind::Prelu
+                | Kind::Rrelu
+                | Kind::Hardtanh
+                | Kind::Hardsigmoid
+                | Kind::Softshrink
+                | Kind::Hardshrink
+                | Kind::Threshold
+        )
+    }
+
     /// The registry name (PyTorch's functional name where it has one).
     pub fn name(self) -> &'static str {
         self.info().name

@@ -319,19 +319,7 @@ fn second(a: &Activation, u: &Node) -> Result<Node, String> {
         ),
         Kind::Sine => mul(num(-p(0) * p(0)), act(a.clone(), 0, u)),
         // Piecewise linear: f'' = 0 away from the kinks.
-        Kind::Identity
-        | Kind::Linear
-        | Kind::Step
-        | Kind::Relu
-        | Kind::Relu6
-        | Kind::LeakyRelu
-        | Kind::Prelu
-        | Kind::Rrelu
-        | Kind::Hardtanh
-        | Kind::Hardsigmoid
-        | Kind::Softshrink
-        | Kind::Hardshrink
-        | Kind::Threshold => num(0.0),
+        k if k.is_piecewise_linear() => num(0.0),
         Kind::Custom => match a.as_custom() {
             Some(c) if c.has_second_derivative() => act(a.clone(), 2, u),
             _ => return Err(format!("{} has no second derivative", a.label())),
