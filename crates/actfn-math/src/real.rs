@@ -80,6 +80,16 @@ pub trait Real:
         (Self::splat(1.0), t.erfc())
     }
 
+    /// `e^{self + lo}` for the low word `lo` of a double-word argument (`|lo| ≤
+    /// ulp(self)`), within the bound of [`Real::exp`] plus 0.5 ULP; a NaN `lo` gives NaN.
+    /// Single-precision vector lanes fold `lo` into the argument reduction (the softmax
+    /// rows' exponential: 1.5 ULP).
+    #[inline(always)]
+    fn exp_with_lo(self, lo: Self) -> Self {
+        let e = self.exp();
+        Self::select(e.is_infinite(), e, e.mul_add(lo, e))
+    }
+
     /// `(sin x, cos x)`, sharing the argument reduction where the lane type can.
     #[inline(always)]
     fn sin_cos(self) -> (Self, Self) {

@@ -1,8 +1,10 @@
 //! The row-wise family (softmax, log_softmax, softmin) in vector lanes, along any dim.
 //!
-//! Rows run in `f64` lanes for both element types (the same design as the scalar kernels
-//! of `family::softmax`: `x − m` carried as a double word into `exp`, sums kept as double
-//! words, `log Σ = log1p(Σ − 1)`). Three passes over a row: its maximum; the shifted
+//! `f64` data, and the backward of both types, run in `f64` lanes (the design of the
+//! scalar kernels of `family::softmax`: `x − m` carried as a double word into `exp`,
+//! sums kept as double words, `log Σ = log1p(Σ − 1)`); the forward of `f32` data at a
+//! vector level runs in `f32` lanes, twice as many, with the same double words in single
+//! precision ([`forward_block_single`]). Three passes over a row: its maximum; the shifted
 //! exponentials, written to the output and summed; the scaling. Contiguous rows
 //! (the last dim) put consecutive elements of one row in the lanes and reduce across
 //! lanes after each pass; strided rows (any other dim) put `WIDTH` neighbouring rows in
@@ -70,6 +72,17 @@ impl Block {
             self.lanes
         }
     }
+    /// Steps whose lanes are all valid (they come first).
+    #[inline(always)]
+    fn full_steps<E: Element, L: Lanes<E>>(&self) -> usize {
+        if self.contiguous {
+            self.len / L::WIDTH
+        } else if self.lanes == L::WIDTH {
+            self.steps
+        } else {
+            0
+        }
+    }
     #[inline(always)]
     fn offset(&self, j: usize) -> usize {
         self.base + j * self.step
@@ -121,6 +134,13 @@ impl<L: Real> Acc<L> {
         self.hi = s;
         self.lo = self.lo + L::select(e.is_nan(), L::splat(0.0), e);
     }
+    /// [`Acc::add`] for terms that are finite or NaN (a NaN term makes the sum NaN).
+    #[inline(always)]
+    fn add_finite(&mut self, v: L) {
+        let (s, e) = dd::two_sum(self.hi, v);
+        self.hi = s;
+        self.lo = self.lo + e;
+    }
     /// The per-lane sums as double words; contiguous rows sum across lanes first.
     #[inline(always)]
     fn total<E: Element>(self, contiguous: bool) -> (L, L)
@@ -133,6 +153,11 @@ impl<L: Real> Acc<L> {
         let (mut h, mut l) = ([0.0f64; MAX_WIDTH], [0.0f64; MAX_WIDTH]);
         self.hi.to_f64s(&mut h);
         self.lo.to_f64s(&mut l);
+        if L::PRECISION < 53 {
+            // Single-precision words sum exactly enough in f64 (an error of 2^-53).
+            let total: f64 = h[..L::WIDTH].iter().chain(&l[..L::WIDTH]).sum();
+            return L::splat_dd(total, 0.0);
+        }
         let mut s = dd::Sum::default();
         for k in 0..L::WIDTH {
             s.add(h[k]);
@@ -167,6 +192,9 @@ fn exp_shift<L: Real>(v: L, m: L) -> (L, L, L) {
 /// `y = op(x)` on one block (`x = None`: in place on `y`).
 #[inline(always)]
 fn forward_block<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: &mut [E], b: &Block) {
+    if L::PRECISION < 53 {
+        return forward_block_single::<E, L>(op, x, y, b);
+    }
     let sign = L::splat(op.sign());
     let pad = op.sign() * f64::NEG_INFINITY;
     let m = row_max::<E, L>(x.unwrap_or(y), b, sign);
@@ -195,6 +223,129 @@ fn forward_block<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: &mut [E
             let e = load::<E, L>(y, b, j, 0.0);
             store(e / total, y, b, j);
         }
+    }
+}
+
+/// `max(m, v)`, either one where one is NaN.
+#[inline(always)]
+fn plain_max<L: Real>(m: L, v: L) -> L {
+    L::select(m.ge(v), m, v)
+}
+
+/// `v − m = d + d_lo` exactly (`d_lo = 0` where `v` is infinite).
+#[inline(always)]
+fn shifted<L: Real>(v: L, m: L) -> (L, L) {
+    let (d, d_lo) = dd::two_sum(v, -m);
+    (d, L::select(d_lo.is_nan(), L::splat(0.0), d_lo))
+}
+
+/// [`forward_block`] in single-precision lanes (`f32` data at a vector level), twice the
+/// lanes of the `f64` path: `x − m = d + d_lo` split exactly and `e = e^{d + d_lo}`
+/// ([`Real::exp_with_lo`], 1.5 ULP), the sum kept as a double word; softmax scales by
+/// `1/Σ` rounded once (≤ 2.5 ULP in all), log_softmax writes `d + (d_lo − log Σ)`, three
+/// terms of one sign (≤ 1.6 ULP).
+#[inline(always)]
+fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: &mut [E], b: &Block) {
+    let sign = L::splat(op.sign());
+    let pad = op.sign() * f64::NEG_INFINITY;
+    let full = b.full_steps::<E, L>();
+    // A plain maximum in four independent chains: a NaN it misses, or a +∞ it finds,
+    // makes the sum below NaN.
+    let src = x.unwrap_or(y);
+    let ninf = L::splat(f64::NEG_INFINITY);
+    let (mut m0, mut m1, mut m2, mut m3) = (ninf, ninf, ninf, ninf);
+    let mut j = 0;
+    while j + 4 <= full {
+        m0 = plain_max(m0, sign * load_full::<E, L>(src, b, j));
+        m1 = plain_max(m1, sign * load_full::<E, L>(src, b, j + 1));
+        m2 = plain_max(m2, sign * load_full::<E, L>(src, b, j + 2));
+        m3 = plain_max(m3, sign * load_full::<E, L>(src, b, j + 3));
+        j += 4;
+    }
+    for j in j..b.steps {
+        m0 = plain_max(m0, sign * load::<E, L>(src, b, j, pad));
+    }
+    let m = plain_max(plain_max(m0, m1), plain_max(m2, m3));
+    let m = if b.contiguous { L::splat(m.reduce_max()) } else { m };
+    let mut sum = Acc::<L>::new();
+    if op == RowOp::LogSoftmax {
+        each_step(
+            b,
+            full,
+            #[inline(always)]
+            |j, whole| {
+                let (d, d_lo) = shifted(load_at::<E, L>(src, b, j, pad, whole), m);
+                sum.add_finite(d.exp_with_lo(d_lo));
+            },
+        );
+        let (s, s_lo) = sum.total::<E>(b.contiguous);
+        let log_sum = ((s - L::splat(1.0)) + s_lo).ln_1p();
+        each_step(
+            b,
+            full,
+            #[inline(always)]
+            |j, whole| {
+                let (d, d_lo) = shifted(load_at::<E, L>(x.unwrap_or(y), b, j, pad, whole), m);
+                store_at(d + (d_lo - log_sum), y, b, j, whole);
+            },
+        );
+    } else {
+        each_step(
+            b,
+            full,
+            #[inline(always)]
+            |j, whole| {
+                let (d, d_lo) = shifted(sign * load_at::<E, L>(x.unwrap_or(y), b, j, pad, whole), m);
+                let e = d.exp_with_lo(d_lo);
+                sum.add_finite(e);
+                store_at(e, y, b, j, whole);
+            },
+        );
+        let (s, s_lo) = sum.total::<E>(b.contiguous);
+        let inv = L::splat(1.0) / (s + s_lo);
+        each_step(
+            b,
+            full,
+            #[inline(always)]
+            |j, whole| store_at(load_at::<E, L>(y, b, j, 0.0, whole) * inv, y, b, j, whole),
+        );
+    }
+}
+
+/// `f(j, whole)` for every step of `b`: the first `full` steps (all lanes valid) with
+/// `whole = true`, so their loop has no partial-vector path, then the rest.
+#[inline(always)]
+fn each_step(b: &Block, full: usize, mut f: impl FnMut(usize, bool)) {
+    for j in 0..full {
+        f(j, true);
+    }
+    for j in full..b.steps {
+        f(j, false);
+    }
+}
+
+#[inline(always)]
+fn load_full<E: Element, L: Lanes<E>>(src: &[E], b: &Block, j: usize) -> L {
+    let o = b.offset(j);
+    L::load(&src[o..o + L::WIDTH])
+}
+
+#[inline(always)]
+fn load_at<E: Element, L: Lanes<E>>(src: &[E], b: &Block, j: usize, pad: f64, whole: bool) -> L {
+    if whole {
+        load_full::<E, L>(src, b, j)
+    } else {
+        load::<E, L>(src, b, j, pad)
+    }
+}
+
+#[inline(always)]
+fn store_at<E: Element, L: Lanes<E>>(v: L, dst: &mut [E], b: &Block, j: usize, whole: bool) {
+    if whole {
+        let o = b.offset(j);
+        v.store(&mut dst[o..o + L::WIDTH]);
+    } else {
+        store(v, dst, b, j);
     }
 }
 
@@ -384,7 +535,7 @@ fn forward_opt<E: Element>(op: RowOp, x: Option<&[E]>, y: &mut [E], rows: Rows) 
     if rows.len == 0 || y.is_empty() {
         return;
     }
-    simd::dispatch_wide(simd::level(), Fwd { op, x, y, rows });
+    simd::dispatch(simd::level(), Fwd { op, x, y, rows });
 }
 
 /// `dx = Jᵀg` along the rows of `rows`.

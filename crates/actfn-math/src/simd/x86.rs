@@ -436,6 +436,10 @@ impl Real for F32x16 {
     fn normal_tail(self) -> (Self, Self) {
         vmath::f32::normal_tail(self)
     }
+    #[inline(always)]
+    fn exp_with_lo(self, lo: Self) -> Self {
+        vmath::f32::exp_with_lo(self, lo)
+    }
 }
 
 impl Vf for F32x16 {
@@ -724,6 +728,10 @@ impl Real for F32x8 {
     #[inline(always)]
     fn normal_tail(self) -> (Self, Self) {
         vmath::f32::normal_tail(self)
+    }
+    #[inline(always)]
+    fn exp_with_lo(self, lo: Self) -> Self {
+        vmath::f32::exp_with_lo(self, lo)
     }
 }
 

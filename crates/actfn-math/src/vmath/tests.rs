@@ -276,3 +276,84 @@ fn signed_zeros_infinities_and_nan() {
         }
     }
 }
+
+struct ExpWithLo<'a> {
+    x: &'a [f32],
+    lo: &'a [f32],
+    y: &'a mut [f32],
+}
+
+impl LaneTask<f32> for ExpWithLo<'_> {
+    type Output = ();
+    fn run<L: Lanes<f32>>(self) {
+        crate::drive::zip_lanes::<f32, L>(self.x, self.lo, self.y, |x, lo| x.exp_with_lo(lo));
+    }
+}
+
+#[test]
+fn f32_exp_with_a_low_word_is_within_1_5_ulp() {
+    // The softmax rows' use: `v − m = x + lo` split exactly, `x` in [-104, 0] (and some
+    // positive arguments), `lo` up to half an ULP of `x`.
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        (rng >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut x = Vec::new();
+    let mut lo = Vec::new();
+    for k in 0..200_000 {
+        let v = if k % 4 == 0 {
+            -2.0 * next()
+        } else {
+            -104.0 + 120.0 * next()
+        } as f32;
+        let half_ulp = (f32::from_bits(v.abs().to_bits() + 1) - v.abs()) as f64 / 2.0;
+        x.push(v);
+        lo.push(if k % 5 == 0 {
+            0.0
+        } else {
+            ((2.0 * next() - 1.0) * half_ulp) as f32
+        });
+    }
+    x.extend([0.0, -0.0, f32::NEG_INFINITY, f32::NAN, -103.9, -87.4]);
+    lo.extend([0.0; 6]);
+    // 89 − 1e30 split exactly: the low word is large but the result is still 0.
+    x.extend([-1e30, -3e8, 1e30]);
+    lo.extend([89.0, -10.0, -89.0]);
+    for level in Level::available() {
+        let mut y = vec![0.0f32; x.len()];
+        dispatch(
+            level,
+            ExpWithLo {
+                x: &x,
+                lo: &lo,
+                y: &mut y,
+            },
+        );
+        let mut worst = 0.0f64;
+        for i in 0..x.len() {
+            let want = libm::exp(x[i] as f64 + lo[i] as f64);
+            if x[i].is_nan() {
+                assert!(y[i].is_nan(), "{level}: exp_with_lo(NaN) = {}", y[i]);
+                continue;
+            }
+            let err = ulp_error(y[i], want);
+            let bound = if want < 2.0 * f32::MIN_POSITIVE as f64 {
+                2.5
+            } else {
+                1.5
+            };
+            assert!(
+                err <= bound,
+                "{level}: exp_with_lo({:e}, {:e}) = {:e}, want {want:e}: {err} ULP",
+                x[i],
+                lo[i],
+                y[i]
+            );
+            worst = worst.max(err);
+        }
+        println!("{level:7} exp_with_lo f32: {worst:.3} ULP");
+    }
+}
