@@ -55,9 +55,10 @@ fn params<E: Element, L: Lanes<E>>(raw: &[f64]) -> Params<'_, L> {
 /// every level.
 fn native_forward(kind: Kind, raw: &[f64]) -> bool {
     match kind {
-        // The exact (erf) form; the tanh form's σ leaves the normal range before x·σ does.
+        // The exact (erf) form; the tanh form's σ leaves the normal range before x·σ does
+        // (SiLU's single-precision form splits the exponential there).
         Kind::Gelu => raw.first() == Some(&0.0),
-        Kind::Geglu => true,
+        Kind::Geglu | Kind::Silu | Kind::Swiglu | Kind::Mish => true,
         _ => false,
     }
 }
