@@ -63,20 +63,21 @@ fn native_forward(kind: Kind, raw: &[f64]) -> bool {
     }
 }
 
-/// Runs a task built by `make` at the current level, in wide lanes when `kind` asks
-/// (`@forward`: the forward's choice, [`native_forward`]).
+/// The wide kinds whose *backward* meets the `f32` contract in `f32` lanes.
+fn native_backward(kind: Kind, raw: &[f64]) -> bool {
+    match kind {
+        Kind::Gelu => raw.first() == Some(&0.0),
+        Kind::Geglu => true,
+        _ => false,
+    }
+}
+
+/// Runs a task at the current level, in wide lanes when `kind` asks for them and its
+/// direction has no single-precision form ([`native_forward`], [`native_backward`]).
 macro_rules! run_task {
-    (@forward $kind:expr, $raw:expr, $task:ident { $($field:ident: $val:expr),* $(,)? }) => {{
+    ($wide:expr, $task:ident { $($field:ident: $val:expr),* $(,)? }) => {{
         let level = simd::level();
-        if $kind.wide_f32() && !native_forward($kind, $raw) {
-            simd::dispatch_wide(level, $task::<_, Wide> { $($field: $val,)* pick: PhantomData })
-        } else {
-            simd::dispatch(level, $task::<_, Native> { $($field: $val,)* pick: PhantomData })
-        }
-    }};
-    ($kind:expr, $task:ident { $($field:ident: $val:expr),* $(,)? }) => {{
-        let level = simd::level();
-        if $kind.wide_f32() {
+        if $wide {
             simd::dispatch_wide(level, $task::<_, Wide> { $($field: $val,)* pick: PhantomData })
         } else {
             simd::dispatch(level, $task::<_, Native> { $($field: $val,)* pick: PhantomData })
@@ -123,7 +124,7 @@ impl<E: Element, L: Lanes<E>> Visitor<L> for FwdV<'_, E> {
 /// `y = f(x)` for an element-wise kind.
 fn forward_impl<E: Element>(kind: Kind, raw: &[f64], x: &[E], y: &mut [E]) {
     run_task!(
-        @forward kind, raw,
+        kind.wide_f32() && !native_forward(kind, raw),
         Fwd {
             kind: kind,
             raw: raw,
@@ -167,7 +168,7 @@ impl<E: Element, L: Lanes<E>> Visitor<L> for FwdInPlaceV<'_, E> {
 /// `x = f(x)` for an element-wise kind.
 fn forward_in_place_impl<E: Element>(kind: Kind, raw: &[f64], x: &mut [E]) {
     run_task!(
-        @forward kind, raw,
+        kind.wide_f32() && !native_forward(kind, raw),
         FwdInPlace {
             kind: kind,
             raw: raw,
@@ -221,7 +222,7 @@ impl<E: Element, L: Lanes<E>> Visitor<L> for BwdV<'_, E> {
 /// `dx = g·f'(x)` for an element-wise kind.
 fn backward_impl<E: Element>(kind: Kind, raw: &[f64], x: &[E], g: &[E], dx: &mut [E]) {
     run_task!(
-        kind,
+        kind.wide_f32() && !native_backward(kind, raw),
         Bwd {
             kind: kind,
             raw: raw,
@@ -286,7 +287,7 @@ impl<E: Element, L: Lanes<E>> Visitor<L> for GatedFwdV<'_, E> {
 /// `y = a·act(b)` with `[a, b]` the halves of each row of `halves`.
 fn gated_forward_impl<E: Element>(kind: Kind, raw: &[f64], x: &[E], y: &mut [E], halves: Rows) {
     run_task!(
-        @forward kind, raw,
+        kind.wide_f32() && !native_forward(kind, raw),
         GatedFwd {
             kind: kind,
             raw: raw,
@@ -355,7 +356,7 @@ impl<E: Element, L: Lanes<E>> Visitor<L> for GatedBwdV<'_, E> {
 /// `(da, db)` of the gated kinds.
 fn gated_backward_impl<E: Element>(kind: Kind, raw: &[f64], x: &[E], g: &[E], dx: &mut [E], halves: Rows) {
     run_task!(
-        kind,
+        kind.wide_f32() && !native_backward(kind, raw),
         GatedBwd {
             kind: kind,
             raw: raw,
