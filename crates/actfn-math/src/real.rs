@@ -108,6 +108,16 @@ pub trait Real:
         }
     }
 
+    /// `(sin, cos)` of the double-word angle `self + lo` (`|lo| ≤ ulp(self)/2`):
+    /// `sin(hi + lo) = sin hi·cos lo + cos hi·sin lo` with `sin lo = lo`, `cos lo = 1 −
+    /// lo²/2`. Single-precision vector lanes reduce in `f64` and evaluate in `f32` (1.5 ULP).
+    #[inline(always)]
+    fn sin_cos_dd(self, lo: Self) -> (Self, Self) {
+        let (sh, ch) = self.sin_cos();
+        let cl = (Self::splat(-0.5) * lo).mul_add(lo, Self::splat(1.0));
+        (sh.mul_add(cl, ch * lo), ch.mul_add(cl, -(sh * lo)))
+    }
+
     /// Lane-wise maximum that returns NaN when either input is NaN.
     #[inline(always)]
     fn max_nan(self, other: Self) -> Self {

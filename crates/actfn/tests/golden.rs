@@ -196,13 +196,14 @@ enum Domain {
 }
 
 /// Inputs outside an activation's documented domain (see its `differences`): sine
-/// gives NaN where `w0·x` overflows, and its f64 bound holds for |w0·x| <= 2^26.
+/// gives NaN where `w0·x` overflows the element type, and its f64 bound holds for |w0·x| <= 2^26.
 fn outside_domain<E: Element>(act: &Activation, x: f64) -> Domain {
     if act.kind() != actfn::Kind::Sine || !x.is_finite() {
         return Domain::Inside;
     }
     let angle = (act.params()[0] * x).abs();
-    if angle.is_infinite() {
+    let largest = if E::PRECISION == 24 { f32::MAX as f64 } else { f64::MAX };
+    if angle > largest {
         Domain::Nan
     } else if E::PRECISION == 53 && angle > 2f64.powi(26) {
         Domain::Unbounded

@@ -440,6 +440,10 @@ impl Real for F32x16 {
     fn exp_with_lo(self, lo: Self) -> Self {
         vmath::f32::exp_with_lo(self, lo)
     }
+    #[inline(always)]
+    fn sin_cos_dd(self, lo: Self) -> (Self, Self) {
+        vmath::f32::sin_cos_dd(self, lo)
+    }
 }
 
 impl Vf for F32x16 {
@@ -732,6 +736,10 @@ impl Real for F32x8 {
     #[inline(always)]
     fn exp_with_lo(self, lo: Self) -> Self {
         vmath::f32::exp_with_lo(self, lo)
+    }
+    #[inline(always)]
+    fn sin_cos_dd(self, lo: Self) -> (Self, Self) {
+        vmath::f32::sin_cos_dd(self, lo)
     }
 }
 

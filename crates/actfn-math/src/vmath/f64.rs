@@ -321,10 +321,10 @@ const C: [f64; 6] = [
     2.087_572_321_298_174_827_90e-9,
     -1.135_964_755_778_819_482_65e-11,
 ];
-const INV_PIO2: f64 = core::f64::consts::FRAC_2_PI;
-const PIO2_1: f64 = 1.570_796_326_734_125_614_17;
-const PIO2_2: f64 = 6.077_100_506_303_965_976_60e-11;
-const PIO2_3: f64 = 2.022_266_248_711_166_455_80e-21;
+pub(super) const INV_PIO2: f64 = core::f64::consts::FRAC_2_PI;
+pub(super) const PIO2_1: f64 = 1.570_796_326_734_125_614_17;
+pub(super) const PIO2_2: f64 = 6.077_100_506_303_965_976_60e-11;
+pub(super) const PIO2_3: f64 = 2.022_266_248_711_166_455_80e-21;
 const PIO2_3T: f64 = 8.478_427_660_368_899_569_97e-32;
 /// Beyond this |x| the vector reduction is not exact: such lanes use libm's.
 const SIN_VECTOR_LIMIT: f64 = 1_647_099.0;

@@ -28,24 +28,46 @@ pub(crate) const SINE: Info = Info {
 /// `sin(w0·x)`.
 pub(crate) struct Sine<L> {
     w0: L,
+    /// The largest representable angle: `f32::MAX` for `f32` elements in any lanes.
+    max_angle: L,
 }
 
 impl<L: Real> Pointwise<L> for Sine<L> {
     fn new(p: &Params<'_, L>) -> Self {
-        Sine { w0: p.get(0) }
+        let max = if p.rounds_to_f32() || L::PRECISION < 53 {
+            f32::MAX as f64
+        } else {
+            f64::MAX
+        };
+        Sine {
+            w0: p.get(0),
+            max_angle: L::splat(max),
+        }
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {
-        sin_cos(self.w0, x).0
+        self.sin_cos(x).0
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
-        g * (self.w0 * sin_cos(self.w0, x).1)
+        g * (self.w0 * self.sin_cos(x).1)
     }
 }
 
-/// `(sin θ, cos θ)` with `θ = w0·x` carried exactly as `hi + lo`:
-/// `sin(hi + lo) = sin hi·cos lo + cos hi·sin lo`, `cos(hi + lo) = cos hi·cos lo − sin hi·sin lo`,
+impl<L: Real> Sine<L> {
+    /// [`sin_cos`], NaN where the angle overflows the element type (as in PyTorch, at
+    /// every level: `f32` elements in `f64` lanes too).
+    #[inline(always)]
+    fn sin_cos(&self, x: L) -> (L, L) {
+        let (s, c) = sin_cos(self.w0, x);
+        let over = (self.w0 * x).abs().gt(self.max_angle);
+        let nan = L::splat(f64::NAN);
+        (L::select(over, nan, s), L::select(over, nan, c))
+    }
+}
+
+/// `(sin θ, cos θ)` with `θ = w0·x` carried exactly as `hi + lo` ([`Real::sin_cos_dd`];
+/// single-precision lanes reduce the exact sum in `f64`). In `f64` lanes `sin(hi + lo) = sin hi·cos lo + cos hi·sin lo`, `cos(hi + lo) = cos hi·cos lo − sin hi·sin lo`,
 /// with `sin lo = lo`, `cos lo = 1 − lo²/2` (|lo| ≤ ulp(hi)/2, so the next terms are
 /// below 2⁻¹⁰⁰ relative for every |θ| ≤ 2²⁶). Beyond |θ| ≈ 2³³ (no bound is claimed
 /// there) the low word is dropped: the result is sin of the rounded angle.
@@ -53,8 +75,12 @@ impl<L: Real> Pointwise<L> for Sine<L> {
 #[inline(always)]
 fn sin_cos<L: Real>(w0: L, x: L) -> (L, L) {
     let (hi, lo) = dd::two_prod(w0, x);
-    let lo = L::select(lo.abs().lt(L::splat(1e-6)), lo, L::splat(0.0));
-    let (sh, ch) = hi.sin_cos();
-    let cl = (L::splat(-0.5) * lo).mul_add(lo, L::splat(1.0));
-    (sh.mul_add(cl, ch * lo), ch.mul_add(cl, -(sh * lo)))
+    // f64 lanes drop a low word beyond 2^-20 (|θ| beyond ~2^33); single-precision lanes
+    // keep it (their kernel is exact for the sum).
+    let lo = if L::PRECISION < 53 {
+        lo
+    } else {
+        L::select(lo.abs().lt(L::splat(1e-6)), lo, L::splat(0.0))
+    };
+    hi.sin_cos_dd(lo)
 }
