@@ -28,15 +28,23 @@ impl Root {
     /// the window around the zero.
     #[inline(always)]
     pub(crate) fn apply<L: Real>(&self, x: L, d: L) -> L {
+        let terms = if L::PRECISION < 53 {
+            self.terms_f32
+        } else {
+            self.coeffs.len()
+        };
+        self.apply_within(x, d, self.radius, terms)
+    }
+
+    /// [`Root::apply`] on a narrower window `|x − r| < radius` with the first `terms`
+    /// coefficients: for single-precision forms of the derivative whose cancellation
+    /// near the zero is milder than the direct form's.
+    #[inline(always)]
+    pub(crate) fn apply_within<L: Real>(&self, x: L, d: L, radius: f64, terms: usize) -> L {
         let (hi, lo) = L::splat_dd(self.hi, self.lo);
         let t = (x - hi) - lo;
-        let inside = t.abs().lt(L::splat(self.radius));
-        let coeffs = if L::PRECISION < 53 {
-            &self.coeffs[..self.terms_f32]
-        } else {
-            self.coeffs
-        };
-        let series = t * poly(t, coeffs);
+        let inside = t.abs().lt(L::splat(radius));
+        let series = t * poly(t, &self.coeffs[..terms]);
         L::select(inside, series, d)
     }
 }
