@@ -23,13 +23,41 @@ use crate::Element;
 /// exceeds the time saved for the cheapest kernels.
 pub const PAR_MIN_LEN: usize = 1 << 17;
 
+/// The threshold for kernels that cost several times a copy per element (an
+/// exponential, a division, a row's three passes): half a worker's wake-up is repaid
+/// from 64K elements on (`actfn bench --threads 1,2`: GELU, SiLU, sigmoid, softmax).
+pub const PAR_MIN_LEN_COSTLY: usize = 1 << 16;
+
+std::thread_local! {
+    static MIN_LEN: core::cell::Cell<usize> = const { core::cell::Cell::new(PAR_MIN_LEN) };
+}
+
+/// Runs `f` with the drivers' threshold for threads set to `min_len` on this thread
+/// ([`PAR_MIN_LEN`] otherwise; [`PAR_MIN_LEN_COSTLY`] for costly kernels).
+pub fn with_par_min_len<R>(min_len: usize, f: impl FnOnce() -> R) -> R {
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            MIN_LEN.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(MIN_LEN.with(|c| c.replace(min_len.max(64))));
+    f()
+}
+
+/// The drivers' current threshold for threads ([`with_par_min_len`]).
+pub fn par_min_len() -> usize {
+    MIN_LEN.with(|c| c.get())
+}
+
 /// The number of chunks a slice of `n` elements is split into.
 #[inline]
 fn chunks_for(n: usize) -> usize {
-    if n < PAR_MIN_LEN {
+    let min = par_min_len();
+    if n < min {
         1
     } else {
-        rayon::current_num_threads().min(n / (PAR_MIN_LEN / 2)).max(1)
+        rayon::current_num_threads().min(n / (min / 2)).max(1)
     }
 }
 

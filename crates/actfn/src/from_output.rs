@@ -16,7 +16,7 @@
 //! [`Activation::backward`](crate::Activation::backward) from the input when those
 //! tails matter.
 
-use actfn_math::drive::{self, Rows, PAR_MIN_LEN};
+use actfn_math::drive::{self, Rows, PAR_MIN_LEN_COSTLY};
 use actfn_math::simd::{self, LaneTask, Lanes, MAX_WIDTH};
 use actfn_math::Element;
 use rayon::prelude::*;
@@ -185,7 +185,7 @@ impl<E: Element> LaneTask<E> for ContiguousRows<'_, E> {
         };
         let n = self.y.len();
         let threads = rayon::current_num_threads();
-        if n < PAR_MIN_LEN || threads == 1 || n / len < 2 {
+        if n < PAR_MIN_LEN_COSTLY || threads == 1 || n / len < 2 {
             return rows(self.y, self.g, self.dx);
         }
         let per = (n / len).div_ceil(threads) * len;

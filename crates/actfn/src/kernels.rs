@@ -72,16 +72,28 @@ fn native_backward(kind: Kind, raw: &[f64]) -> bool {
     }
 }
 
+/// The threshold for threads of `kind`'s element-wise kernels: piecewise-linear kinds
+/// cost about a copy per element, the others several times one.
+fn par_min_len(kind: Kind) -> usize {
+    if kind.is_piecewise_linear() {
+        drive::PAR_MIN_LEN
+    } else {
+        drive::PAR_MIN_LEN_COSTLY
+    }
+}
+
 /// Runs a task at the current level, in wide lanes when `kind` asks for them and its
 /// direction has no single-precision form ([`native_forward`], [`native_backward`]).
 macro_rules! run_task {
-    ($wide:expr, $task:ident { $($field:ident: $val:expr),* $(,)? }) => {{
+    ($kind:expr, $wide:expr, $task:ident { $($field:ident: $val:expr),* $(,)? }) => {{
         let level = simd::level();
-        if $wide {
-            simd::dispatch_wide(level, $task::<_, Wide> { $($field: $val,)* pick: PhantomData })
-        } else {
-            simd::dispatch(level, $task::<_, Native> { $($field: $val,)* pick: PhantomData })
-        }
+        drive::with_par_min_len(par_min_len($kind), || {
+            if $wide {
+                simd::dispatch_wide(level, $task::<_, Wide> { $($field: $val,)* pick: PhantomData })
+            } else {
+                simd::dispatch(level, $task::<_, Native> { $($field: $val,)* pick: PhantomData })
+            }
+        })
     }};
 }
 
@@ -124,6 +136,7 @@ impl<E: Element, L: Lanes<E>> Visitor<L> for FwdV<'_, E> {
 /// `y = f(x)` for an element-wise kind.
 fn forward_impl<E: Element>(kind: Kind, raw: &[f64], x: &[E], y: &mut [E]) {
     run_task!(
+        kind,
         kind.wide_f32() && !native_forward(kind, raw),
         Fwd {
             kind: kind,
@@ -168,6 +181,7 @@ impl<E: Element, L: Lanes<E>> Visitor<L> for FwdInPlaceV<'_, E> {
 /// `x = f(x)` for an element-wise kind.
 fn forward_in_place_impl<E: Element>(kind: Kind, raw: &[f64], x: &mut [E]) {
     run_task!(
+        kind,
         kind.wide_f32() && !native_forward(kind, raw),
         FwdInPlace {
             kind: kind,
@@ -222,6 +236,7 @@ impl<E: Element, L: Lanes<E>> Visitor<L> for BwdV<'_, E> {
 /// `dx = g·f'(x)` for an element-wise kind.
 fn backward_impl<E: Element>(kind: Kind, raw: &[f64], x: &[E], g: &[E], dx: &mut [E]) {
     run_task!(
+        kind,
         kind.wide_f32() && !native_backward(kind, raw),
         Bwd {
             kind: kind,
@@ -287,6 +302,7 @@ impl<E: Element, L: Lanes<E>> Visitor<L> for GatedFwdV<'_, E> {
 /// `y = a·act(b)` with `[a, b]` the halves of each row of `halves`.
 fn gated_forward_impl<E: Element>(kind: Kind, raw: &[f64], x: &[E], y: &mut [E], halves: Rows) {
     run_task!(
+        kind,
         kind.wide_f32() && !native_forward(kind, raw),
         GatedFwd {
             kind: kind,
@@ -356,6 +372,7 @@ impl<E: Element, L: Lanes<E>> Visitor<L> for GatedBwdV<'_, E> {
 /// `(da, db)` of the gated kinds.
 fn gated_backward_impl<E: Element>(kind: Kind, raw: &[f64], x: &[E], g: &[E], dx: &mut [E], halves: Rows) {
     run_task!(
+        kind,
         kind.wide_f32() && !native_backward(kind, raw),
         GatedBwd {
             kind: kind,

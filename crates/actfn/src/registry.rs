@@ -114,10 +114,11 @@ registry! {
     Swiglu => gated::SWIGLU, gated logistic::Silu = ();
 }
 
-/// The kinds whose `f32` elements are computed in `f64` vector lanes: their kernels chain
-/// several roundings (or underflow in their tails) and measured above 3 ULP in `f32`
-/// lanes over a sweep of every 61st f32, against the 4-ULP contract. `sine`'s angle
-/// `w0·x` is exact only in `f64`, and its reduction must see every f32 up to 30·3.4e38.
+/// The kinds whose `f32` elements may be computed in `f64` vector lanes: their generic
+/// kernels chain several roundings (or underflow in their tails) and measured above 3 ULP
+/// in `f32` lanes. Where a kind has a single-precision form of a direction that meets the
+/// 4-ULP contract (`kernels::native_forward`, `kernels::native_backward`: GELU, SiLU,
+/// Mish forward, sine and their gated kinds), that direction runs in `f32` lanes.
 /// The gated kinds follow their gates.
 const WIDE_F32: &[Kind] = &[
     Kind::Gelu,

@@ -11,7 +11,7 @@
 //! the lanes, so every load is contiguous and no reduction is needed.
 
 use actfn_math::dd;
-use actfn_math::drive::{Rows, PAR_MIN_LEN};
+use actfn_math::drive::{Rows, PAR_MIN_LEN_COSTLY};
 use actfn_math::simd::{self, LaneTask, Lanes, MAX_WIDTH};
 use actfn_math::{Element, Real};
 use rayon::prelude::*;
@@ -434,11 +434,12 @@ fn slab(rows: Rows) -> usize {
     }
 }
 
-/// How many slabs one parallel task takes (all of them below [`PAR_MIN_LEN`] elements).
+/// How many slabs one parallel task takes (all of them below [`PAR_MIN_LEN_COSTLY`]
+/// elements).
 fn slabs_per_task(rows: Rows) -> usize {
     let total = rows.outer * rows.len * rows.inner;
     let count = total / slab(rows).max(1);
-    if total < PAR_MIN_LEN || count < 2 {
+    if total < PAR_MIN_LEN_COSTLY || count < 2 {
         return count.max(1);
     }
     let t = rayon::current_num_threads().max(1);
