@@ -351,13 +351,21 @@ pub fn run(args: BenchArgs, out: &mut impl Write) -> Result<()> {
         "{:<32} {:<9} {:>9} {:>3} {:>12} {:>9} {:>12} {:>7}",
         "spec", "direction", "n", "thr", "Melem/s", "GB/s", "copy Melem/s", "of copy"
     )?;
-    for &threads in &args.threads {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .context("cannot start the thread pool")?;
-        for act in &specs {
-            for &n in &sizes {
+    let pools = args
+        .threads
+        .iter()
+        .map(|&t| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(t).build();
+            pool.map(|p| (t, p)).context("cannot start the thread pool")
+        })
+        .collect::<Result<Vec<_>>>()?;
+    // Sizes before thread counts, so a small cell never runs just after a large one
+    // (freeing hundreds of MB keeps a core busy for a moment, which a 2-thread cell of
+    // 64K elements would measure).
+    for act in &specs {
+        for &n in &sizes {
+            for (threads, pool) in &pools {
+                let (threads, pool) = (*threads, pool);
                 for &backward in directions {
                     let direction = if backward { "backward" } else { "forward" };
                     bar.set_message(format!("{act} {direction} n={n} t={threads}"));
