@@ -266,6 +266,9 @@ def main():
             if args.simd:
                 cmd += ["--simd", args.simd]
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+            # Let the kernel reclaim the run's large buffers before PyTorch's first cell
+            # (a core busy freeing memory halves a 2-thread cell of 64K elements).
+            time.sleep(0.5)
             with open(path) as f:
                 return json.load(f)
 
