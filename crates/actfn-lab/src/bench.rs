@@ -376,8 +376,8 @@ pub fn run(args: BenchArgs, out: &mut impl Write) -> Result<()> {
                         threads,
                     };
                     let (rate, copy_rate) = match args.dtype {
-                        BenchDtype::F32 => measure::<f32>(&cell, &pool, args.row, min)?,
-                        BenchDtype::F64 => measure::<f64>(&cell, &pool, args.row, min)?,
+                        BenchDtype::F32 => measure::<f32>(&cell, pool, args.row, min)?,
+                        BenchDtype::F64 => measure::<f64>(&cell, pool, args.row, min)?,
                     };
                     // Bytes moved per element: x and y forward; x, g and dx backward.
                     let bytes = if backward { 3.0 } else { 2.0 } * esize;
