@@ -346,15 +346,7 @@ pub(crate) fn sin_cos_dd<V: Widen>(hi: V, lo: V) -> (V, V) {
     let w = V::splat(1.0) - hz;
     let cos_k = w + (((V::splat(1.0) - w) - hz) + (z * z).mul_add(horner(z, &COS_F32), V::splat(-0.5) * z_lo));
     let (sin_k, cos_k) = (r_lo.mul_add(cos_k, sin_k), (-r_lo).mul_add(sin_k, cos_k));
-    // Quadrant q = n mod 4.
-    let q = n - V::splat(4.0) * (n * V::splat(0.25)).floor();
-    let q1 = q.eq(V::splat(1.0));
-    let q2 = q.eq(V::splat(2.0));
-    let q3 = q.eq(V::splat(3.0));
-    let swap = q1 | q3;
-    let (s, c) = (V::select(swap, cos_k, sin_k), V::select(swap, sin_k, cos_k));
-    let s = V::select(q2 | q3, -s, s);
-    let c = V::select(q1 | q2, -c, c);
+    let (s, c) = super::quadrant(n, sin_k, cos_k);
     // sin(±0) = ±0; infinities give NaN through the reduction.
     let s = V::select(hi.eq(V::splat(0.0)) & lo.eq(V::splat(0.0)), hi, s);
     if V::any(far) {

@@ -354,15 +354,7 @@ pub(crate) fn sin_cos<V: Vf>(x: V) -> (V, V) {
     let hz = V::splat(0.5) * z;
     let wc = V::splat(1.0) - hz;
     let cos_k = wc + (((V::splat(1.0) - wc) - hz) + (z * rc - y0 * y1));
-    // Quadrant q = n mod 4.
-    let q = n - V::splat(4.0) * (n * V::splat(0.25)).floor();
-    let q1 = q.eq(V::splat(1.0));
-    let q2 = q.eq(V::splat(2.0));
-    let q3 = q.eq(V::splat(3.0));
-    let swap = q1 | q3;
-    let (s, c) = (V::select(swap, cos_k, sin_k), V::select(swap, sin_k, cos_k));
-    let s = V::select(q2 | q3, -s, s);
-    let c = V::select(q1 | q2, -c, c);
+    let (s, c) = super::quadrant(n, sin_k, cos_k);
     let s = V::select(x.eq(V::splat(0.0)), x, s);
     let big = x.abs().gt(V::splat(SIN_VECTOR_LIMIT)) & !x.is_infinite();
     if V::any(big) {

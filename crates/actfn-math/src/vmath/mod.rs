@@ -48,6 +48,19 @@ pub(crate) fn horner<V: Real>(x: V, c: &[f64]) -> V {
     acc
 }
 
+/// `(sin x, cos x)` from the kernels on the reduced argument `x − n·π/2`: quadrant
+/// `n mod 4` swaps and negates them.
+#[inline(always)]
+pub(crate) fn quadrant<V: Vf>(n: V, sin_k: V, cos_k: V) -> (V, V) {
+    let q = n - V::splat(4.0) * (n * V::splat(0.25)).floor();
+    let q1 = q.eq(V::splat(1.0));
+    let q2 = q.eq(V::splat(2.0));
+    let q3 = q.eq(V::splat(3.0));
+    let swap = q1 | q3;
+    let (s, c) = (V::select(swap, cos_k, sin_k), V::select(swap, sin_k, cos_k));
+    (V::select(q2 | q3, -s, s), V::select(q1 | q2, -c, c))
+}
+
 /// `f` applied to an `f32` vector through `f64` arithmetic (used where single precision
 /// needs more than a few operations of headroom: erf, sin/cos, hypot).
 #[inline(always)]

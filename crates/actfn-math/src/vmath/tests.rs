@@ -65,13 +65,7 @@ impl F {
         }
     }
     fn inputs(self) -> Vec<f64> {
-        let mut rng = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            (rng >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = xorshift_uniform(0x2545_f491_4f6c_dd1du64);
         let mut x = vec![
             0.0,
             -0.0,
@@ -142,6 +136,17 @@ impl F {
         }
         x.extend([1e10, -1e10, 1e300, 12345678.9, 3.0e38, 1e40]);
         x
+    }
+}
+
+/// Uniform numbers in [0, 1) from a xorshift generator seeded with `seed`.
+fn xorshift_uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut rng = seed;
+    move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        (rng >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
@@ -294,13 +299,7 @@ impl LaneTask<f32> for ExpWithLo<'_> {
 fn f32_exp_with_a_low_word_is_within_1_5_ulp() {
     // The softmax rows' use: `v − m = x + lo` split exactly, `x` in [-104, 0] (and some
     // positive arguments), `lo` up to half an ULP of `x`.
-    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        (rng >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut next = xorshift_uniform(0x9e37_79b9_7f4a_7c15u64);
     let mut x = Vec::new();
     let mut lo = Vec::new();
     for k in 0..200_000 {
@@ -383,13 +382,7 @@ impl LaneTask<f32> for SinCosDd<'_> {
 #[test]
 fn f32_sin_cos_of_a_double_word_is_within_1_5_ulp() {
     // Angles as SIREN makes them: w0·x split exactly into f32 words.
-    let mut rng = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        (rng >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut next = xorshift_uniform(0x2545_f491_4f6c_dd1du64);
     let (mut hi, mut lo) = (Vec::new(), Vec::new());
     for k in 0..400_000 {
         let x = match k % 4 {

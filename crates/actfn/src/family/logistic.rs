@@ -123,6 +123,31 @@ impl<L: Real> Pointwise<L> for Silu {
     }
 }
 
+/// `e = e^{−|x|}` from one exponential, for the single-precision forms of the logistic
+/// family: below `x = −80`, where `e` leaves the normal range before `x·e` does, `u =
+/// e^{−|x|/2}` and `e = u·u`, so that `x·e = (x·u)·u` can be formed without underflow;
+/// elsewhere `u = e`.
+struct SplitExp<L: Real> {
+    u: L,
+    e: L,
+    /// The lanes where `e = u·u`.
+    deep: <L as Real>::Mask,
+}
+
+impl<L: Real> SplitExp<L> {
+    #[inline(always)]
+    fn of(x: L) -> Self {
+        let a = -x.abs();
+        let deep = a.lt(L::splat(-80.0));
+        let u = L::select(deep, a * L::splat(0.5), a).exp();
+        SplitExp {
+            u,
+            e: L::select(deep, u * u, u),
+            deep,
+        }
+    }
+}
+
 /// `x·σ(x)` in single precision: `x/(1 + e)` for `x ≥ 0` and `x·e/(1 + e)` for `x < 0`,
 /// `e = e^{−|x|}`; below `x = −80`, where `e` leaves the normal range before `x·e`
 /// does, `x·e = (x·u)·u` with `u = e^{x/2}` (one exponential either way).
@@ -130,10 +155,7 @@ impl<L: Real> Pointwise<L> for Silu {
 /// exponential's error counts twice).
 #[inline(always)]
 fn silu_single<L: Real>(x: L) -> L {
-    let a = -x.abs();
-    let deep = a.lt(L::splat(-80.0));
-    let u = L::select(deep, a * L::splat(0.5), a).exp();
-    let e = L::select(deep, u * u, u);
+    let SplitExp { u, e, deep } = SplitExp::of(x);
     let xu = x * u;
     let num = L::select(x.ge(zero()), x, L::select(deep, xu * u, xu));
     num / (one::<L>() + e)
@@ -148,10 +170,7 @@ fn silu_single<L: Real>(x: L) -> L {
 /// Bound: 4 ULP (measured max 3.54 by the accuracy tests at every level).
 #[inline(always)]
 fn silu_prime_single<L: Real>(x: L) -> L {
-    let a = -x.abs();
-    let deep = a.lt(L::splat(-80.0));
-    let u = L::select(deep, a * L::splat(0.5), a).exp();
-    let e = L::select(deep, u * u, u);
+    let SplitExp { u, e, deep } = SplitExp::of(x);
     let d = one::<L>() + e;
     let n_pos = x.mul_add(e, d);
     let (t, t_lo) = dd::two_sum(one::<L>(), x);
@@ -214,10 +233,7 @@ impl<L: Real> Pointwise<L> for Mish {
 #[inline(always)]
 fn mish_single<L: Real>(x: L) -> L {
     let two = L::splat(2.0);
-    let a = -x.abs();
-    let deep = a.lt(L::splat(-80.0));
-    let u = L::select(deep, a * L::splat(0.5), a).exp();
-    let w = L::select(deep, u * u, u);
+    let SplitExp { u, e: w, deep } = SplitExp::of(x);
     // x ≥ 0
     let t = two * w;
     let n_pos = one::<L>() + t;
