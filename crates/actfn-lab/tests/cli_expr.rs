@@ -2,30 +2,9 @@
 //! derivatives, eval/grad/plot/bench accept them like built-ins, malformed ones give one
 //! clear line (exit 2), and a custom activation trains in `lab compare`.
 
-use assert_cmd::Command;
+mod common;
 
-fn actfn() -> Command {
-    Command::cargo_bin("actfn").unwrap()
-}
-
-fn stdout(args: &[&str]) -> String {
-    let out = actfn().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn one_line_error(args: &[&str], needle: &str) {
-    let out = actfn().args(args).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "{args:?}");
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-    assert!(err.starts_with("error: ") && err.contains(needle), "{args:?}: {err}");
-    assert!(out.stdout.is_empty());
-}
+use common::{actfn, one_line_error, stdout};
 
 #[test]
 fn describe_shows_the_expression_and_its_derivatives() {

@@ -1,20 +1,9 @@
 //! `actfn lab` and `actfn report` on the command line: bad options get one clear line
 //! and exit code 2; a tiny experiment runs and writes its results.
 
-use assert_cmd::Command;
+mod common;
 
-fn actfn() -> Command {
-    Command::cargo_bin("actfn").unwrap()
-}
-
-fn one_line_error(args: &[&str], needle: &str) {
-    let out = actfn().args(args).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "{args:?}");
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-    assert!(err.starts_with("error: ") && err.contains(needle), "{args:?}: {err}");
-    assert!(out.stdout.is_empty());
-}
+use common::{actfn, one_line_error};
 
 #[test]
 fn bad_lab_options_are_refused() {

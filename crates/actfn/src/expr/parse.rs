@@ -31,6 +31,23 @@ struct Token {
     end_byte: usize,
 }
 
+/// In a group whose tokens start at `from` (inside an open `(` or `[`): the index of the
+/// `)` or `]` that closes it, nested groups skipped, and the commas at its top level.
+fn group_end(toks: &[Token], from: usize) -> (Option<usize>, Vec<usize>) {
+    let mut depth = 0i32;
+    let mut commas = Vec::new();
+    for (i, t) in toks.iter().enumerate().skip(from) {
+        match t.tok {
+            Tok::Sym("(") | Tok::Sym("[") => depth += 1,
+            Tok::Sym(")") | Tok::Sym("]") if depth == 0 => return (Some(i), commas),
+            Tok::Sym(")") | Tok::Sym("]") => depth -= 1,
+            Tok::Sym(",") if depth == 0 => commas.push(i),
+            _ => {}
+        }
+    }
+    (None, commas)
+}
+
 const SYMBOLS: &[&str] = &[
     "**", "<=", ">=", "==", "!=", "+", "-", "*", "/", "^", "(", ")", ",", "<", ">", "=", "[", "]", "'",
 ];
@@ -184,21 +201,7 @@ pub(crate) fn parse_spec(text: &str) -> Result<Parsed> {
     // Find the parameters first (they follow the body at depth 0), so the body can
     // tell a parameter from an unknown name.
     let body_start = p.pos;
-    let mut depth = 0i32;
-    let mut top_commas = Vec::new();
-    let mut close = None;
-    for (i, t) in p.toks.iter().enumerate().skip(body_start) {
-        match t.tok {
-            Tok::Sym("(") | Tok::Sym("[") => depth += 1,
-            Tok::Sym(")") | Tok::Sym("]") if depth == 0 => {
-                close = Some(i);
-                break;
-            }
-            Tok::Sym(")") | Tok::Sym("]") => depth -= 1,
-            Tok::Sym(",") if depth == 0 => top_commas.push(i),
-            _ => {}
-        }
-    }
+    let (close, top_commas) = group_end(&p.toks, body_start);
     let mut params: Vec<(String, f64)> = Vec::new();
     for &c in &top_commas {
         p.pos = c + 1;
@@ -510,19 +513,7 @@ impl Parser<'_> {
         // parameters, in the spec syntax (`softplus(x, beta=2)`, `gelu(x, approximate=tanh)`).
         let act = if self.peek_sym(",") {
             let first = self.pos + 1;
-            let mut depth = 0i32;
-            let mut close = None;
-            for (i, t) in self.toks.iter().enumerate().skip(first) {
-                match t.tok {
-                    Tok::Sym("(") | Tok::Sym("[") => depth += 1,
-                    Tok::Sym(")") | Tok::Sym("]") if depth == 0 => {
-                        close = Some(i);
-                        break;
-                    }
-                    Tok::Sym(")") | Tok::Sym("]") => depth -= 1,
-                    _ => {}
-                }
-            }
+            let (close, _) = group_end(&self.toks, first);
             let Some(close) = close else {
                 self.pos = self.toks.len();
                 return Err(self.error_here("expected `)`"));
