@@ -135,7 +135,7 @@ measured in the same run, and the activation's throughput as a fraction of the
 copy's (the memory-bound ceiling). Times are medians of repeated calls.
 --json FILE writes one record per cell: spec, direction, dtype, n, threads,
 elems_per_s, copy_elems_per_s. Backward runs from the forward's output where that is
-the cheaper way (sigmoid, tanh, softmax, softmin, log_softmax), as autograd does.
+the cheaper way (sigmoid, tanh, log_sigmoid, softmax, softmin, log_softmax), as autograd does.
 --candle times y = f(x); y.backward() through candle's autograd, actfn's op beside
 candle's built-in one (records: direction forward+backward, candle_elems_per_s).")]
     Bench(crate::bench::BenchArgs),

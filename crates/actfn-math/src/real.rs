@@ -4,9 +4,17 @@ use core::fmt::Debug;
 use core::ops::{Add, BitAnd, BitOr, Div, Mul, Neg, Not, Sub};
 
 /// A boolean per lane, produced by comparisons and consumed by [`Real::select`].
-pub trait Mask: Copy + BitAnd<Output = Self> + BitOr<Output = Self> + Not<Output = Self> {}
+pub trait Mask: Copy + BitAnd<Output = Self> + BitOr<Output = Self> + Not<Output = Self> {
+    /// True when any lane is set: lets a kernel skip work no lane of a vector needs.
+    fn any(self) -> bool;
+}
 
-impl Mask for bool {}
+impl Mask for bool {
+    #[inline(always)]
+    fn any(self) -> bool {
+        self
+    }
+}
 
 /// One lane of floating-point numbers: a scalar (`f64`, `f32`) or a SIMD vector of them
 /// (the vector types of [`crate::simd`]).
@@ -69,15 +77,16 @@ pub trait Real:
     /// Each lane rounded to the nearest `f32` (the identity for `f32` lanes).
     fn round_f32(self) -> Self;
 
-    /// `(e, q)` with the normal distribution's tail `Φ(−|x|) = e·q/2`, where `e` carries
-    /// the Gaussian factor `e^{−x²/2}` and `q = e^{x²/2}·erfc(|x|/√2)` the slowly varying
-    /// rest. Single-precision vector lanes compute the two apart (`x²` carried exactly),
-    /// so a caller can multiply `q` by a large factor before `e` and stay in the normal
-    /// range; the default returns `e = 1`, `q = erfc(|x|/√2)`.
+    /// `(e, q)` with the normal distribution's tail `Φ(−|x|) = 2^{−k}·e·q/2`, `k =
+    /// log2_scale ∈ [0, 64]`, where `e` carries the Gaussian factor `2ᵏ·e^{−x²/2}` and `q =
+    /// e^{x²/2}·erfc(|x|/√2)` the slowly varying rest. Single-precision vector lanes compute
+    /// the two apart (`x²` carried exactly), so a caller can multiply `q` by a large factor
+    /// before `e`, and scale `e` out of the subnormal range, and stay in the normal range;
+    /// the default returns `e = 2ᵏ`, `q = erfc(|x|/√2)`.
     #[inline(always)]
-    fn normal_tail(self) -> (Self, Self) {
+    fn normal_tail(self, log2_scale: i32) -> (Self, Self) {
         let t = self.abs() * Self::splat(core::f64::consts::FRAC_1_SQRT_2);
-        (Self::splat(1.0), t.erfc())
+        (Self::splat(2f64.powi(log2_scale)), t.erfc())
     }
 
     /// `e^{self + lo}` for the low word `lo` of a double-word argument (`|lo| ≤

@@ -162,16 +162,17 @@ impl Activation {
     }
 
     /// Whether [`Activation::backward_from_output`] is defined for this activation:
-    /// sigmoid, tanh, softmax, softmin and log_softmax, whose derivative is a cheap
-    /// function of the output (what PyTorch's autograd saves for them).
+    /// sigmoid, tanh, log_sigmoid, softmax, softmin and log_softmax, whose derivative is a
+    /// cheap function of the output (what PyTorch's autograd saves for them).
     pub fn has_backward_from_output(&self) -> bool {
         crate::from_output::OutputGrad::of(self.kind()).is_some()
     }
 
     /// The vector-Jacobian product from the forward's output `y` instead of its input:
-    /// sigmoid `g·y(1−y)`, tanh `g(1−y)(1+y)`, softmax `y(g − Σg·y)`, softmin its
-    /// negation, log_softmax `g − exp(y)·Σg`. No transcendental function is evaluated
-    /// (bar log_softmax's exp), so it is the cheaper backward; its accuracy is that of
+    /// sigmoid `g·y(1−y)`, tanh `g(1−y)(1+y)`, log_sigmoid `−g·expm1(y)`, softmax
+    /// `y(g − Σg·y)`, softmin its negation, log_softmax `g − exp(y)·Σg`. No
+    /// transcendental function is evaluated (bar log_sigmoid's expm1 and log_softmax's
+    /// exp), so it is the cheaper backward; its accuracy is that of
     /// `y` (the sigmoid's far right tail, where `1 − y` cancels, is better served by
     /// [`Activation::backward`]). Errors for the other kinds
     /// ([`Activation::has_backward_from_output`]).
@@ -191,13 +192,16 @@ impl Activation {
         use crate::from_output::{self, OutputGrad};
         let op = OutputGrad::of(self.kind()).ok_or(Error::Unsupported {
             activation: self.name(),
-            operation: "backward from the output (only sigmoid, tanh, softmax, softmin and log_softmax have it)",
+            operation:
+                "backward from the output (only sigmoid, tanh, log_sigmoid, softmax, softmin and log_softmax have it)",
         })?;
         check_len("output", y.len(), shape)?;
         check_len("grad_output", grad_output.len(), shape)?;
         check_len("grad_input", grad_input.len(), shape)?;
         match op {
-            OutputGrad::Sigmoid | OutputGrad::Tanh => from_output::pointwise(op, y, grad_output, grad_input),
+            OutputGrad::Sigmoid | OutputGrad::Tanh | OutputGrad::LogSigmoid => {
+                from_output::pointwise(op, y, grad_output, grad_input)
+            }
             _ => from_output::rows(op, y, grad_output, grad_input, self.rows(shape)?),
         }
         Ok(())

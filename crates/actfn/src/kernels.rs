@@ -67,7 +67,7 @@ fn native_forward(kind: Kind, raw: &[f64]) -> bool {
 fn native_backward(kind: Kind, raw: &[f64]) -> bool {
     match kind {
         Kind::Gelu => raw.first() == Some(&0.0),
-        Kind::Geglu | Kind::Sine | Kind::Silu | Kind::Swiglu => true,
+        Kind::Geglu | Kind::Sine | Kind::Silu | Kind::Swiglu | Kind::Mish => true,
         _ => false,
     }
 }

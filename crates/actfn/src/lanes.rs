@@ -53,6 +53,16 @@ pub(crate) fn sigmoid<L: Real>(x: L) -> L {
     L::select(x.ge(zero()), r, rem.mul_add(r, q))
 }
 
+/// `σ(x)` in single precision with one division and no correction: `1/(1 + e)` for
+/// `x ≥ 0`, `e/(1 + e)` for `x < 0`, `e = e^{−|x|}`. `e`'s error weighs `1/(1 + e) ≤ 1`
+/// in the quotient; `1 + e` and the quotient round once each.
+/// Bound: 2 ULP (measured by the accuracy tests at every level).
+#[inline(always)]
+pub(crate) fn sigmoid_single<L: Real>(x: L) -> L {
+    let e = (-x.abs()).exp();
+    L::select(x.ge(zero()), one(), e) / (one::<L>() + e)
+}
+
 /// `σ(hi + lo)` for a double-word argument (the low word corrects the exponential,
 /// which matters in the tail where `σ(z) ≈ eᶻ`).
 #[inline(always)]
@@ -64,26 +74,33 @@ pub(crate) fn sigmoid_dd<L: Real>(hi: L, lo: L) -> L {
     L::select(neg, e * r, r)
 }
 
-/// `e/(1+e)²` for `0 ≤ e ≤ 1`: `(1+e)²` as a double word, the quotient corrected by its
-/// remainder.
+/// `n/(d + d_lo)²` for a double-word `d + d_lo` (`|d_lo| ≤ ulp(d)`): the square as a
+/// double word, the quotient corrected by its remainder, so that only the final rounding
+/// and `n`'s own error remain.
 #[inline(always)]
-fn over_one_plus_squared<L: Real>(e: L) -> L {
-    let one = one::<L>();
-    let d = one + e;
-    let d_lo = (one - d) + e;
+pub(crate) fn over_square_dd<L: Real>(n: L, d: L, d_lo: L) -> L {
     let p = d * d;
     let p_lo = d.mul_add(d, -p) + L::splat(2.0) * d * d_lo;
-    let r = one / p;
-    let q = e * r;
-    let rem = (-q).mul_add(p, e) - q * p_lo;
+    let r = one::<L>() / p;
+    let q = n * r;
+    let rem = (-q).mul_add(p, n) - q * p_lo;
     rem.mul_add(r, q)
+}
+
+/// `n/(1+e)²` for `0 ≤ e ≤ 1` ([`over_square_dd`] with `1 + e` split exactly).
+#[inline(always)]
+pub(crate) fn over_one_plus_squared<L: Real>(n: L, e: L) -> L {
+    let one = one::<L>();
+    let d = one + e;
+    over_square_dd(n, d, (one - d) + e)
 }
 
 /// `σ'(x) = σ(x)·σ(−x) = e/(1+e)²` with `e = e^{−|x|}`: accurate in both tails, where
 /// the usual `y(1−y)` from the output loses every digit.
 #[inline(always)]
 pub(crate) fn sigmoid_prime<L: Real>(x: L) -> L {
-    over_one_plus_squared((-x.abs()).exp())
+    let e = (-x.abs()).exp();
+    over_one_plus_squared(e, e)
 }
 
 /// `σ'(hi + lo)` for a double-word argument.
@@ -99,7 +116,8 @@ pub(crate) fn sigmoid_prime_dd<L: Real>(hi: L, lo: L) -> L {
 /// `1 − tanh²` cancels.
 #[inline(always)]
 pub(crate) fn sech2<L: Real>(x: L) -> L {
-    L::splat(4.0) * over_one_plus_squared((L::splat(-2.0) * x.abs()).exp())
+    let e = (L::splat(-2.0) * x.abs()).exp();
+    L::splat(4.0) * over_one_plus_squared(e, e)
 }
 
 /// `ln(1 + eˣ)` without overflow or cancellation: `max(x, 0) + ln(1 + e^{−|x|})`.

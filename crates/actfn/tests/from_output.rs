@@ -59,6 +59,7 @@ fn check(spec: &str, shape: &[usize]) {
 fn matches_the_backward_from_the_input() {
     check("sigmoid", &[1000]);
     check("tanh", &[33]);
+    check("log_sigmoid", &[1000]);
     for spec in ["softmax", "log_softmax", "softmin"] {
         check(spec, &[7, 1024]);
         check(spec, &[3, 37]);

@@ -55,14 +55,19 @@ macro_rules! bitmask {
                 $m(!self.0)
             }
         }
-        impl Mask for $m {}
+        impl Mask for $m {
+            #[inline(always)]
+            fn any(self) -> bool {
+                self.0 != 0
+            }
+        }
     };
 }
 bitmask!(M8);
 bitmask!(M16);
 
 macro_rules! vecmask {
-    ($m:ident, $and:ident, $or:ident, $xor:ident, $ones:expr) => {
+    ($m:ident, $and:ident, $or:ident, $xor:ident, $movemask:ident, $ones:expr) => {
         impl BitAnd for $m {
             type Output = $m;
             #[inline(always)]
@@ -84,7 +89,12 @@ macro_rules! vecmask {
                 $m(unsafe { $xor(self.0, $ones) })
             }
         }
-        impl Mask for $m {}
+        impl Mask for $m {
+            #[inline(always)]
+            fn any(self) -> bool {
+                unsafe { $movemask(self.0) != 0 }
+            }
+        }
     };
 }
 vecmask!(
@@ -92,6 +102,7 @@ vecmask!(
     _mm256_and_pd,
     _mm256_or_pd,
     _mm256_xor_pd,
+    _mm256_movemask_pd,
     _mm256_castsi256_pd(_mm256_set1_epi64x(-1))
 );
 vecmask!(
@@ -99,6 +110,7 @@ vecmask!(
     _mm256_and_ps,
     _mm256_or_ps,
     _mm256_xor_ps,
+    _mm256_movemask_ps,
     _mm256_castsi256_ps(_mm256_set1_epi32(-1))
 );
 
@@ -351,10 +363,6 @@ impl Vf for F64x8 {
         }
     }
     #[inline(always)]
-    fn any(m: M8) -> bool {
-        m.0 != 0
-    }
-    #[inline(always)]
     fn map_lanes(self, f: impl Fn(f64) -> f64) -> Self {
         let mut a = [0.0f64; 8];
         unsafe { _mm512_storeu_pd(a.as_mut_ptr(), self.0) };
@@ -433,8 +441,8 @@ impl Real for F32x16 {
     }
     real_math!(f32);
     #[inline(always)]
-    fn normal_tail(self) -> (Self, Self) {
-        vmath::f32::normal_tail(self)
+    fn normal_tail(self, log2_scale: i32) -> (Self, Self) {
+        vmath::f32::normal_tail(self, log2_scale)
     }
     #[inline(always)]
     fn exp_with_lo(self, lo: Self) -> Self {
@@ -477,10 +485,6 @@ impl Vf for F32x16 {
             let v = _mm512_max_ps(_mm512_set1_ps(lo as f32), self.0);
             F32x16(_mm512_min_ps(_mm512_set1_ps(hi as f32), v))
         }
-    }
-    #[inline(always)]
-    fn any(m: M16) -> bool {
-        m.0 != 0
     }
     #[inline(always)]
     fn map_lanes(self, f: impl Fn(f64) -> f64) -> Self {
@@ -649,10 +653,6 @@ impl Vf for F64x4 {
         }
     }
     #[inline(always)]
-    fn any(m: M4) -> bool {
-        unsafe { _mm256_movemask_pd(m.0) != 0 }
-    }
-    #[inline(always)]
     fn map_lanes(self, f: impl Fn(f64) -> f64) -> Self {
         let mut a = [0.0f64; 4];
         unsafe { _mm256_storeu_pd(a.as_mut_ptr(), self.0) };
@@ -730,8 +730,8 @@ impl Real for F32x8 {
     }
     real_math!(f32);
     #[inline(always)]
-    fn normal_tail(self) -> (Self, Self) {
-        vmath::f32::normal_tail(self)
+    fn normal_tail(self, log2_scale: i32) -> (Self, Self) {
+        vmath::f32::normal_tail(self, log2_scale)
     }
     #[inline(always)]
     fn exp_with_lo(self, lo: Self) -> Self {
@@ -800,10 +800,6 @@ impl Vf for F32x8 {
             let v = _mm256_max_ps(_mm256_set1_ps(lo as f32), self.0);
             F32x8(_mm256_min_ps(_mm256_set1_ps(hi as f32), v))
         }
-    }
-    #[inline(always)]
-    fn any(m: M8s) -> bool {
-        unsafe { _mm256_movemask_ps(m.0) != 0 }
     }
     #[inline(always)]
     fn map_lanes(self, f: impl Fn(f64) -> f64) -> Self {

@@ -4,6 +4,7 @@
 #![allow(clippy::excessive_precision)]
 
 use super::{horner, via_f64, Vf, Widen};
+use crate::Mask;
 
 const LOG2E: f64 = core::f64::consts::LOG2_E;
 /// ln 2 in two `f32` parts: the high part has 16 significant bits (`n·LN2_HI` exact).
@@ -209,13 +210,16 @@ const ERFCX_H: [f64; 11] = [
     -0.018_736_466_468_677_222,
 ];
 
-/// `eˣ⁺ˡᵒ` for a double-word argument (`|lo| ≤ 2^-20·|x|`): the low word joins the
-/// reduction's error term. Bound: 1 ULP.
+/// `eˣ⁺ˡᵒ·2ᵏ` for a double-word argument (`|lo| ≤ 2^-20·|x|`) and `x ≤ 0`, `0 ≤ k ≤ 64`:
+/// the low word joins the reduction's error term; the scale keeps a subnormal result
+/// normal. Bound: 1 ULP.
 #[inline(always)]
-fn exp_lo<V: Vf>(x: V, x_lo: V) -> V {
-    let outside = x.lt(V::splat(-104.0)) | x.gt(V::splat(90.0));
+fn exp_lo<V: Vf>(x: V, x_lo: V, k: f64) -> V {
+    // Below the clamp the result, scaled back by 2^−k, rounds to 0.
+    let floor = -104.0 - k * core::f64::consts::LN_2;
+    let outside = x.lt(V::splat(floor)) | x.gt(V::splat(90.0));
     let x_lo = V::select(outside, V::splat(0.0), x_lo);
-    let x = x.clamp_keep_nan(-104.0, 90.0);
+    let x = x.clamp_keep_nan(floor, 90.0);
     let n = (x * V::splat(LOG2E)).round_even();
     let r1 = (-n).mul_add(V::splat(LN2_HI), x);
     let r0 = (-n).mul_add(V::splat(LN2_LO), r1);
@@ -229,7 +233,7 @@ fn exp_lo<V: Vf>(x: V, x_lo: V) -> V {
     let h_lo = r - (h - one);
     let q = horner(r, &EXP_TAIL);
     let lo = (r * r).mul_add(q, h_lo + r_lo);
-    (h + lo).ldexp(n)
+    (h + lo).ldexp(n + V::splat(k))
 }
 
 /// `t·H(t)` in `f64` from the `f32` quotient `t ≈ K/(K+z)`: one Newton step with `K + z`
@@ -242,18 +246,18 @@ fn erfcx_tail<W: Vf>(t: W, z: W) -> W {
     t * horner(t - W::splat(ERFCX_C), &ERFCX_H)
 }
 
-/// `(e^{−z²}, t·H(t))` for `z ≥ 0` with `z² = s + s_lo`: `t = K/(K+z)` by one `f32`
+/// `(e^{−z²}·2ᵏ, t·H(t))` for `z ≥ 0` with `z² = s + s_lo`: `t = K/(K+z)` by one `f32`
 /// division, refined and used in `f64`; the exponential in `f32` with its argument's low
-/// word. `erfc z` is their product. Each part within 1 ULP.
+/// word. `erfc z` is their product (`k = 0`). Each part within 1 ULP.
 #[inline(always)]
-fn erfc_parts<V: Widen>(z: V, s: V, s_lo: V) -> (V, V) {
+fn erfc_parts<V: Widen>(z: V, s: V, s_lo: V, k: f64) -> (V, V) {
     let z = z.clamp_keep_nan(0.0, 10.1);
     let t = V::splat(ERFCX_K) / (V::splat(ERFCX_K) + z);
     let (t0, t1) = t.widen();
     let (z0, z1) = z.widen();
     let th = V::narrow(erfcx_tail(t0, z0), erfcx_tail(t1, z1));
     let s_lo = V::select(s_lo.is_nan(), V::splat(0.0), s_lo);
-    (exp_lo(-s, -s_lo), th)
+    (exp_lo(-s, -s_lo, k), th)
 }
 
 /// `erfc x = e^{−z²}·t·H(t)`, `z = |x|`, `t = K/(K+z)` ([`erfc_parts`]; `2 − erfc(z)` for
@@ -263,21 +267,26 @@ fn erfc_parts<V: Widen>(z: V, s: V, s_lo: V) -> (V, V) {
 pub(crate) fn erfc<V: Widen>(x: V) -> V {
     let z = x.abs();
     let (s, s_lo) = crate::dd::two_prod(z, z);
-    let (e, th) = erfc_parts(z, s, s_lo);
+    let (e, th) = erfc_parts(z, s, s_lo, 0.0);
     let r = e * th;
     let r = V::select(z.ge(V::splat(10.1)), V::splat(0.0), r);
     let r = V::select(x.lt(V::splat(0.0)), V::splat(2.0) - r, r);
     V::select(x.is_nan(), x, r)
 }
 
-/// `(e, q)`, `Φ(−|x|) = e·q/2`: `e = e^{−x²/2}` from the exact `x²`, `q` the rest
-/// ([`crate::Real::normal_tail`]). Each within 1 ULP.
+/// `(e, q)`, `Φ(−|x|) = 2^{−k}·e·q/2`: `e = 2ᵏ·e^{−x²/2}` from the exact `x²`, `q` the
+/// rest ([`crate::Real::normal_tail`]). Each within 1 ULP.
 #[inline(always)]
-pub(crate) fn normal_tail<V: Widen>(x: V) -> (V, V) {
+pub(crate) fn normal_tail<V: Widen>(x: V, log2_scale: i32) -> (V, V) {
     let a = x.abs();
     let (s, s_lo) = crate::dd::two_prod(a, a);
     let half = V::splat(0.5);
-    erfc_parts(a * V::splat(core::f64::consts::FRAC_1_SQRT_2), s * half, s_lo * half)
+    erfc_parts(
+        a * V::splat(core::f64::consts::FRAC_1_SQRT_2),
+        s * half,
+        s_lo * half,
+        log2_scale as f64,
+    )
 }
 
 /// `(sin x, cos x)` through the `f64` kernel (exact reduction for every f32).
@@ -349,7 +358,7 @@ pub(crate) fn sin_cos_dd<V: Widen>(hi: V, lo: V) -> (V, V) {
     let (s, c) = super::quadrant(n, sin_k, cos_k);
     // sin(±0) = ±0; infinities give NaN through the reduction.
     let s = V::select(hi.eq(V::splat(0.0)) & lo.eq(V::splat(0.0)), hi, s);
-    if V::any(far) {
+    if far.any() {
         // Those lanes in f64 throughout (the double word is exact there); the others keep
         // their value, so a result never depends on its neighbours.
         let (s0, c0) = super::f64::sin_cos(h0 + l0);

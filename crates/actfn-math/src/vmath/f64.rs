@@ -4,7 +4,7 @@
 #![allow(clippy::excessive_precision)]
 
 use super::{horner, Vf};
-use crate::dd;
+use crate::{dd, Mask};
 
 const LOG2E: f64 = core::f64::consts::LOG2_E;
 /// ln 2 in two parts: the high part has 32 significant bits, so `n·LN2_HI` is exact.
@@ -357,7 +357,7 @@ pub(crate) fn sin_cos<V: Vf>(x: V) -> (V, V) {
     let (s, c) = super::quadrant(n, sin_k, cos_k);
     let s = V::select(x.eq(V::splat(0.0)), x, s);
     let big = x.abs().gt(V::splat(SIN_VECTOR_LIMIT)) & !x.is_infinite();
-    if V::any(big) {
+    if big.any() {
         let (bs, bc) = (x.map_lanes(libm::sin), x.map_lanes(libm::cos));
         return (V::select(big, bs, s), V::select(big, bc, c));
     }

@@ -25,8 +25,6 @@ pub(crate) trait Vf: Real {
     fn frexp_sqrt2(self) -> (Self, Self);
     /// `self` clamped to `[lo, hi]`, NaN kept.
     fn clamp_keep_nan(self, lo: f64, hi: f64) -> Self;
-    /// Whether any lane of the mask is set.
-    fn any(m: Self::Mask) -> bool;
     /// Applies a scalar function to every lane (the rare-path fallback).
     fn map_lanes(self, f: impl Fn(f64) -> f64) -> Self;
 }

@@ -151,11 +151,20 @@ impl<L: Real> Pointwise<L> for Selu {
     }
 }
 
+/// Whether `v` is ± a power of two whose inverse is a normal number in `f32` too.
+fn power_of_two(v: f64) -> bool {
+    let mantissa = v.to_bits() & ((1 << 52) - 1);
+    mantissa == 0 && (2f64.powi(-100)..=2f64.powi(100)).contains(&v.abs())
+}
+
 /// `softplus(x; β, threshold) = β·x > threshold ? x : ln(1 + e^{βx})/β`.
 pub(crate) struct Softplus<L> {
     beta: L,
     threshold: L,
     round_f32: bool,
+    /// `1/β` when it is exact (β a power of two, the default 1 among them): the final
+    /// division becomes a multiplication with the same result.
+    exact_inverse: Option<L>,
 }
 
 pub(crate) const SOFTPLUS: Info = Info {
@@ -202,6 +211,7 @@ impl<L: Real> Pointwise<L> for Softplus<L> {
             beta: p.get(0),
             threshold: p.get(1),
             round_f32: p.rounds_to_f32(),
+            exact_inverse: power_of_two(p.raw(0)).then(|| p.lane(1.0 / p.raw(0))),
         }
     }
     #[inline(always)]
@@ -214,7 +224,12 @@ impl<L: Real> Pointwise<L> for Softplus<L> {
         let e = dd::exp_dd(L::select(pos, -t, t), L::select(pos, -t_lo, t_lo));
         let head = L::select(pos, t, zero());
         let tail = L::select(pos, t_lo, zero()) + e.ln_1p();
-        L::select(identity, x, (head + tail) / self.beta)
+        let sum = head + tail;
+        let y = match self.exact_inverse {
+            Some(inv) => sum * inv,
+            None => sum / self.beta,
+        };
+        L::select(identity, x, y)
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {

@@ -4,7 +4,10 @@
 use actfn_math::{dd, Real};
 
 use crate::info::{props, Family, Info, OpShape};
-use crate::lanes::{one, poly, sech2, sigmoid, sigmoid_prime, softplus1, with_limits, zero};
+use crate::lanes::{
+    one, over_one_plus_squared, over_square_dd, poly, sech2, sigmoid, sigmoid_prime, sigmoid_single, softplus1,
+    with_limits, zero,
+};
 use crate::op::{Params, Pointwise};
 use crate::roots;
 
@@ -33,7 +36,11 @@ impl<L: Real> Pointwise<L> for Sigmoid {
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {
-        sigmoid(x)
+        if L::PRECISION < 53 {
+            sigmoid_single(x)
+        } else {
+            sigmoid(x)
+        }
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
@@ -162,22 +169,24 @@ fn silu_single<L: Real>(x: L) -> L {
 }
 
 /// `silu′(x) = σ(x)·(1 + x·σ(−x))` in single precision over `(1 + e)²`, `e = e^{−|x|}`:
-/// `((1 + e) + x·e)/(1 + e)²` for `x ≥ 0` (all terms positive) and `e·((1 + x) + e)/(1 + e)²`
-/// for `x < 0`, `1 + x` split exactly so that the bracket cancels only through `e`'s own
-/// error: 0.56 ULP of `e` against `|1 + x + e|`, within budget beyond 0.25 of the zero
-/// at −1.2785, where the caller's series takes over. `e·(…)` is split below −80 as in
-/// [`silu_single`].
-/// Bound: 4 ULP (measured max 3.54 by the accuracy tests at every level).
+/// `((1 + e) + x·e)/(1 + e)²` for `x ≥ 0` (all terms positive, `1 + e` split exactly) and
+/// `e·((1 + x) + e)/(1 + e)²` for `x < 0`, `1 + x` split exactly so that the bracket cancels
+/// only through `e`'s own error: 0.56 ULP of `e` against `|1 + x + e|`, within budget beyond
+/// 0.25 of the zero at −1.2785, where the caller's series takes over. The square is a
+/// double word and the quotient corrected ([`over_one_plus_squared`]); `e·(…)` is split
+/// below −80 as in [`silu_single`].
+/// Bound: 4 ULP (measured by the accuracy tests at every level).
 #[inline(always)]
 fn silu_prime_single<L: Real>(x: L) -> L {
+    let one = one::<L>();
     let SplitExp { u, e, deep } = SplitExp::of(x);
-    let d = one::<L>() + e;
-    let n_pos = x.mul_add(e, d);
-    let (t, t_lo) = dd::two_sum(one::<L>(), x);
+    let d = one + e;
+    let n_pos = x.mul_add(e, d) + ((one - d) + e);
+    let (t, t_lo) = dd::two_sum(one, x);
     let s = (t + e) + t_lo;
     let su = s * u;
     let n_neg = L::select(deep, su * u, su);
-    L::select(x.ge(zero()), n_pos, n_neg) / (d * d)
+    over_one_plus_squared(L::select(x.ge(zero()), n_pos, n_neg), e)
 }
 
 /// `mish(x) = x·tanh(softplus(x))`.
@@ -217,35 +226,79 @@ impl<L: Real> Pointwise<L> for Mish {
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
-        let sp = softplus1(x);
-        let d = sp.tanh() + x * sigmoid(x) * sech2(sp);
-        let d = roots::MISH.apply(x, d);
+        let d = if L::PRECISION < 53 {
+            roots::MISH.apply_within(x, mish_prime_single(x), 0.25, 10)
+        } else {
+            let sp = softplus1(x);
+            roots::MISH.apply(x, sp.tanh() + x * sigmoid(x) * sech2(sp))
+        };
         g * with_limits(x, d, 0.0, 1.0)
     }
 }
 
 /// `x·tanh(softplus(x))` in single precision as one rational function of `w = e^{−|x|}`
-/// (`tanh(ln(1 + eˣ)) = p/(p + 2)`, `p = eˣ(eˣ + 2)`): `x·(1 + 2w)/(1 + 2w + 2w²)` for
-/// `x ≥ 0`, `x·w·(w + 2)/(w(w + 2) + 2)` for `x < 0`, with `x·w` split below `x = −80`
-/// as in [`silu_single`]. One exponential instead of exp, log1p and tanh.
-/// Bound: 4 ULP (measured max 3.13 by the accuracy tests; PyTorch 1.63 on the golden
-/// inputs, where this form gives 2.39).
+/// (`tanh(ln(1 + eˣ)) = p/(p + 2)`, `p = eˣ(eˣ + 2)`), written as a correction to its
+/// leading term: `x − x·c` with `c = 2w²/(1 + 2w + 2w²)` for `x ≥ 0` and `xw − xw·c` with
+/// `c = w(1 + w)/(2 + 2w + w²)` for `x < 0`. `c ≤ 0.4`, so its roundings weigh at most 2/3
+/// and vanish in the tails; `x·w` is split below `x = −80` as in [`silu_single`]. One
+/// exponential instead of exp, log1p and tanh.
+/// Bound: 4 ULP (measured by the accuracy tests at every level).
 #[inline(always)]
 fn mish_single<L: Real>(x: L) -> L {
+    let one = one::<L>();
     let two = L::splat(2.0);
     let SplitExp { u, e: w, deep } = SplitExp::of(x);
-    // x ≥ 0
     let t = two * w;
-    let n_pos = one::<L>() + t;
-    let d_pos = t.mul_add(w, n_pos);
-    // x < 0
-    let xu = x * u;
-    let xw = L::select(deep, xu * u, xu);
-    let w2 = w + two;
-    let n_neg = xw * w2;
-    let d_neg = w.mul_add(w2, two);
     let pos = x.ge(zero());
-    L::select(pos, x * n_pos, n_neg) / L::select(pos, d_pos, d_neg)
+    let c_num = L::select(pos, t * w, w.mul_add(w, w));
+    let c_den = L::select(pos, t.mul_add(w, one + t), w.mul_add(w + two, two));
+    let xu = x * u;
+    let base = L::select(pos, x, L::select(deep, xu * u, xu));
+    (-base).mul_add(c_num / c_den, base)
+}
+
+/// `mish′(x) = tanh(sp) + x·σ(x)·sech²(sp)`, `sp = softplus(x)`, in single precision as a
+/// rational function of `w = e^{−|x|}` (one exponential):
+///
+/// - `x ≥ 0`: `1 + 2w²·(2x·(1 + w) − D)/D²`, `D = 1 + 2w + 2w²`: a correction of at most
+///   −0.4 to 1, so its few roundings weigh at most 2/3;
+/// - `x < 0`: `w·B/D′²`, `D′ = 2 + w(w + 2)` a double word, `B = w·(w(w + 4) + 6 + 4x) +
+///   4(1 + x)` with `1 + x` split exactly, so that `B` cancels near the zero at −1.1924 only
+///   through `w`'s own error and two roundings (the caller's series takes over within 0.25
+///   of it); the quotient is corrected by its remainder ([`over_square_dd`]). `w·B` is
+///   split below −80 as in [`silu_single`].
+///
+/// `x·w` is formed before doubling, and the negative branch uses `x` clamped at −128, so
+/// that `w = 0` gives 0 for every finite `x`.
+/// Bound: 4 ULP (measured by the accuracy tests at every level).
+#[inline(always)]
+fn mish_prime_single<L: Real>(x: L) -> L {
+    let one = one::<L>();
+    let two = L::splat(2.0);
+    let four = L::splat(4.0);
+    let SplitExp { u, e: w, deep } = SplitExp::of(x);
+    // x ≥ 0: the correction's numerator 2w²·(2x(1 + w) − D) and denominator D.
+    let xw = L::select(deep, x * u * u, x * u);
+    let t = two * w;
+    let d_pos = t.mul_add(w, one + t);
+    let num_pos = t * (xw + xw).mul_add(one + w, -(w * d_pos));
+    // x < 0: w·B and D′ = 2 + w·(w + 2) as a double word.
+    let x_c = L::select(x.lt(L::splat(-128.0)), L::splat(-128.0), x);
+    let (w2, w2_lo) = dd::two_sum(two, w);
+    let d_neg = w.mul_add(w2, two);
+    let d_neg_lo = w.mul_add(w2, two - d_neg) + w * w2_lo;
+    let (s, s_lo) = dd::two_sum(one, x_c);
+    let c = w.mul_add(w + four, four.mul_add(x_c, L::splat(6.0)));
+    let b = w.mul_add(c, four * s) + four * s_lo;
+    let bu = b * u;
+    let num_neg = L::select(deep, bu * u, bu);
+    let pos = x.ge(zero());
+    let q = over_square_dd(
+        L::select(pos, num_pos, num_neg),
+        L::select(pos, d_pos, d_neg),
+        L::select(pos, zero(), d_neg_lo),
+    );
+    L::select(pos, one + q, q)
 }
 
 /// `log_sigmoid(x) = ln σ(x) = −softplus(−x)`.
