@@ -126,6 +126,17 @@ pub(crate) fn softplus1<L: Real>(x: L) -> L {
     x.max_nan(zero()) + (-x.abs()).exp().ln_1p()
 }
 
+/// `y/d` for a constant `d` without a division: `q = y·(1/d)` corrected once by its exact
+/// residual `y − q·d` (Markstein's correction): the correctly rounded quotient for finite
+/// `y` whose quotient is normal (an infinite `y` gives NaN). A vector division costs
+/// several multiply-adds' worth of throughput.
+#[inline(always)]
+pub(crate) fn div_by_const<L: Real>(y: L, d: f64) -> L {
+    let inv = L::splat(1.0 / d);
+    let q = y * inv;
+    (-q).mul_add(L::splat(d), y).mul_add(inv, q)
+}
+
 /// Evaluates `Σ c[k]·zᵏ` by Horner's rule.
 #[inline(always)]
 pub(crate) fn poly<L: Real>(z: L, c: &[f64]) -> L {
@@ -158,6 +169,22 @@ mod tests {
         assert_eq!(softplus1(1000.0f64), 1000.0);
         assert!((softplus1(-50.0f64) / (-50.0f64).exp() - 1.0).abs() < 1e-15);
         assert_eq!(softplus1(f64::NEG_INFINITY), 0.0);
+    }
+
+    #[test]
+    fn division_by_a_constant_is_correctly_rounded() {
+        // Every 61st f32 of [2^-20, 6] and 40 binades on either side of 1.
+        let (lo, hi) = (2f32.powi(-20).to_bits(), 6f32.to_bits());
+        for bits in (lo..=hi).step_by(61) {
+            let y = f32::from_bits(bits);
+            for d in [6.0, 3.0, 0.1, 7.5] {
+                assert_eq!(div_by_const(y, d), y / d as f32, "{y}/{d}");
+                assert_eq!(div_by_const(-y, d), -y / d as f32, "-{y}/{d}");
+            }
+            let y = y as f64 * 1e10;
+            assert_eq!(div_by_const(y, 6.0), y / 6.0, "{y}/6");
+        }
+        assert!(div_by_const(f32::NAN, 6.0).is_nan());
     }
 
     #[test]
