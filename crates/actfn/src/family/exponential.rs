@@ -58,6 +58,8 @@ impl<L: Real> Pointwise<L> for Elu<L> {
 /// `celu(x; α) = x > 0 ? x : α·(e^{x/α} − 1)`.
 pub(crate) struct Celu<L> {
     alpha: L,
+    /// `1/α` when it is exact ([`exact_inverse`]).
+    exact_inverse: Option<L>,
 }
 
 pub(crate) const CELU: Info = Info {
@@ -85,19 +87,32 @@ pub(crate) const CELU: Info = Info {
 
 impl<L: Real> Pointwise<L> for Celu<L> {
     fn new(p: &Params<'_, L>) -> Self {
-        Celu { alpha: p.get(0) }
+        Celu {
+            alpha: p.get(0),
+            exact_inverse: exact_inverse(p, 0),
+        }
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {
-        L::select(x.gt(zero()), x, self.alpha * (x / self.alpha).exp_m1())
+        let t = match self.exact_inverse {
+            Some(inv) => x * inv,
+            None => x / self.alpha,
+        };
+        L::select(x.gt(zero()), x, self.alpha * t.exp_m1())
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
-        // exp(x/α) with the quotient's rounding error carried: t = hi + lo exactly.
-        let hi = x / self.alpha;
-        let lo = (-hi).mul_add(self.alpha, x) / self.alpha;
-        let lo = L::select(lo.is_nan(), zero(), lo);
-        L::select(x.gt(zero()), g, g * dd::exp_dd(hi, lo))
+        let e = match self.exact_inverse {
+            // x/α is exact.
+            Some(inv) => (x * inv).exp(),
+            None => {
+                // exp(x/α) with the quotient's rounding error carried: t = hi + lo exactly.
+                let hi = x / self.alpha;
+                let lo = (-hi).mul_add(self.alpha, x) / self.alpha;
+                dd::exp_dd(hi, L::select(lo.is_nan(), zero(), lo))
+            }
+        };
+        L::select(x.gt(zero()), g, g * e)
     }
 }
 
@@ -151,10 +166,14 @@ impl<L: Real> Pointwise<L> for Selu {
     }
 }
 
-/// Whether `v` is ± a power of two whose inverse is a normal number in `f32` too.
-fn power_of_two(v: f64) -> bool {
+/// `1/p[i]` when it is exact: the parameter is ± a power of two (the default 1 among them)
+/// whose inverse is a normal number in `f32` too, so that dividing by it and multiplying
+/// by its inverse give the same result.
+fn exact_inverse<L: Real>(p: &Params<'_, L>, i: usize) -> Option<L> {
+    let v = p.raw(i);
     let mantissa = v.to_bits() & ((1 << 52) - 1);
-    mantissa == 0 && (2f64.powi(-100)..=2f64.powi(100)).contains(&v.abs())
+    let power_of_two = mantissa == 0 && (2f64.powi(-100)..=2f64.powi(100)).contains(&v.abs());
+    power_of_two.then(|| p.lane(1.0 / v))
 }
 
 /// `softplus(x; β, threshold) = β·x > threshold ? x : ln(1 + e^{βx})/β`.
@@ -162,8 +181,8 @@ pub(crate) struct Softplus<L> {
     beta: L,
     threshold: L,
     round_f32: bool,
-    /// `1/β` when it is exact (β a power of two, the default 1 among them): the final
-    /// division becomes a multiplication with the same result.
+    /// `1/β` when it is exact ([`exact_inverse`]): the final division becomes a
+    /// multiplication with the same result.
     exact_inverse: Option<L>,
 }
 
@@ -211,7 +230,7 @@ impl<L: Real> Pointwise<L> for Softplus<L> {
             beta: p.get(0),
             threshold: p.get(1),
             round_f32: p.rounds_to_f32(),
-            exact_inverse: power_of_two(p.raw(0)).then(|| p.lane(1.0 / p.raw(0))),
+            exact_inverse: exact_inverse(p, 0),
         }
     }
     #[inline(always)]
