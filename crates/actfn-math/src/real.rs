@@ -36,6 +36,9 @@ pub trait Real:
     type Mask: Mask;
     /// Bits of precision of one lane: 24 (`f32`) or 53 (`f64`).
     const PRECISION: u32;
+    /// Numbers per lane value: 1 for the scalars (the reference level), the vector width
+    /// otherwise. Lets a kernel keep its most accurate form for the reference.
+    const LANES: usize;
 
     /// Every lane set to `v` (rounded to the lane precision).
     fn splat(v: f64) -> Self;
@@ -147,6 +150,7 @@ macro_rules! scalar_real {
         impl Real for $t {
             type Mask = bool;
             const PRECISION: u32 = <$t>::MANTISSA_DIGITS;
+            const LANES: usize = 1;
 
             #[inline(always)]
             fn round_f32(self) -> Self {

@@ -265,6 +265,7 @@ macro_rules! real_math {
 impl Real for F64x8 {
     type Mask = M8;
     const PRECISION: u32 = 53;
+    const LANES: usize = 8;
 
     #[inline(always)]
     fn splat(v: f64) -> Self {
@@ -378,6 +379,7 @@ impl Vf for F64x8 {
 impl Real for F32x16 {
     type Mask = M16;
     const PRECISION: u32 = 24;
+    const LANES: usize = 16;
 
     #[inline(always)]
     fn splat(v: f64) -> Self {
@@ -523,6 +525,7 @@ impl vmath::Widen for F32x16 {
 impl Real for F64x4 {
     type Mask = M4;
     const PRECISION: u32 = 53;
+    const LANES: usize = 4;
 
     #[inline(always)]
     fn splat(v: f64) -> Self {
@@ -668,6 +671,7 @@ impl Vf for F64x4 {
 impl Real for F32x8 {
     type Mask = M8s;
     const PRECISION: u32 = 24;
+    const LANES: usize = 8;
 
     #[inline(always)]
     fn splat(v: f64) -> Self {
