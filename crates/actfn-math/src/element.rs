@@ -137,7 +137,6 @@ impl Element for f32 {
 macro_rules! scalar_lanes {
     ($e:ty) => {
         impl Lanes<$e> for f64 {
-            const WIDTH: usize = 1;
             #[inline(always)]
             fn vectorize<R>(f: impl FnOnce() -> R) -> R {
                 f()

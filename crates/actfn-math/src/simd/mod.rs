@@ -243,8 +243,8 @@ fn best() -> Level {
 ///
 /// Only [`dispatch`] names these types, after checking that the CPU has their level.
 pub trait Lanes<E: Element>: Real {
-    /// Elements per vector.
-    const WIDTH: usize;
+    /// Elements per vector: the lane type's [`Real::LANES`].
+    const WIDTH: usize = <Self as Real>::LANES;
     /// Runs `f` compiled with this lane type's CPU features (the driver loops call it).
     fn vectorize<R>(f: impl FnOnce() -> R) -> R;
     /// The first `WIDTH` elements of `src` (which holds at least that many).

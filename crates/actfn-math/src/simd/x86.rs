@@ -839,9 +839,8 @@ impl vmath::Widen for F32x8 {
 // ---------------------------------------------------------------- slices
 
 macro_rules! lanes {
-    ($t:ident, $e:ty, $w:expr, $token:ident, |$p:ident| $load:expr, |$v:ident, $q:ident| $store:expr, |$r:ident| $round:expr) => {
+    ($t:ident, $e:ty, $token:ident, |$p:ident| $load:expr, |$v:ident, $q:ident| $store:expr, |$r:ident| $round:expr) => {
         impl Lanes<$e> for $t {
-            const WIDTH: usize = $w;
             #[inline(always)]
             fn vectorize<R>(f: impl FnOnce() -> R) -> R {
                 // SAFETY: a value of this type exists only after `dispatch` checked the CPU.
@@ -849,13 +848,13 @@ macro_rules! lanes {
             }
             #[inline(always)]
             fn load(src: &[$e]) -> Self {
-                assert!(src.len() >= $w);
+                assert!(src.len() >= <$t as Real>::LANES);
                 let $p = src.as_ptr();
                 $t(unsafe { $load })
             }
             #[inline(always)]
             fn store(self, dst: &mut [$e]) {
-                assert!(dst.len() >= $w);
+                assert!(dst.len() >= <$t as Real>::LANES);
                 let $q = dst.as_mut_ptr();
                 let $v = self.0;
                 unsafe { $store }
@@ -867,13 +866,13 @@ macro_rules! lanes {
             }
             #[inline(always)]
             fn reduce_max(self) -> f64 {
-                let mut a = [0.0f64; $w];
+                let mut a = [0.0f64; <$t as Real>::LANES];
                 <Self as Lanes<$e>>::to_f64s(self, &mut a);
                 a.iter().fold(f64::NEG_INFINITY, |m, &v| if v.is_nan() || m.is_nan() { f64::NAN } else { m.max(v) })
             }
             #[inline(always)]
             fn to_f64s(self, out: &mut [f64]) {
-                let mut a = [<$e>::default(); $w];
+                let mut a = [<$e>::default(); <$t as Real>::LANES];
                 <Self as Lanes<$e>>::store(self, &mut a);
                 for (o, v) in out.iter_mut().zip(a) {
                     *o = v as f64;
@@ -886,7 +885,6 @@ macro_rules! lanes {
 lanes!(
     F64x8,
     f64,
-    8,
     V4,
     |p| _mm512_loadu_pd(p),
     |v, q| _mm512_storeu_pd(q, v),
@@ -895,7 +893,6 @@ lanes!(
 lanes!(
     F64x8,
     f32,
-    8,
     V4,
     |p| _mm512_cvtps_pd(_mm256_loadu_ps(p)),
     |v, q| _mm256_storeu_ps(q, _mm512_cvtpd_ps(v)),
@@ -904,7 +901,6 @@ lanes!(
 lanes!(
     F32x16,
     f32,
-    16,
     V4,
     |p| _mm512_loadu_ps(p),
     |v, q| _mm512_storeu_ps(q, v),
@@ -913,7 +909,6 @@ lanes!(
 lanes!(
     F64x4,
     f64,
-    4,
     V3,
     |p| _mm256_loadu_pd(p),
     |v, q| _mm256_storeu_pd(q, v),
@@ -922,7 +917,6 @@ lanes!(
 lanes!(
     F64x4,
     f32,
-    4,
     V3,
     |p| _mm256_cvtps_pd(_mm_loadu_ps(p)),
     |v, q| _mm_storeu_ps(q, _mm256_cvtpd_ps(v)),
@@ -931,7 +925,6 @@ lanes!(
 lanes!(
     F32x8,
     f32,
-    8,
     V3,
     |p| _mm256_loadu_ps(p),
     |v, q| _mm256_storeu_ps(q, v),
