@@ -50,9 +50,8 @@ fn params<E: Element, L: Lanes<E>>(raw: &[f64]) -> Params<'_, L> {
     Params::new(raw, <L as Lanes<E>>::param, E::PRECISION == 24 && L::PRECISION == 53)
 }
 
-/// The wide kinds whose *forward* meets the `f32` contract in `f32` lanes (their
-/// backward, which cancels near its zero, stays wide): measured by the accuracy tests at
-/// every level.
+/// The wide kinds whose *forward* meets the `f32` contract in `f32` lanes (the backward
+/// has its own list, [`native_backward`]): measured by the accuracy tests at every level.
 fn native_forward(kind: Kind, raw: &[f64]) -> bool {
     match kind {
         // The exact (erf) form; the tanh form's σ leaves the normal range before x·σ does

@@ -56,7 +56,7 @@ pub(crate) fn sigmoid<L: Real>(x: L) -> L {
 /// `σ(x)` in single precision with one division and no correction: `1/(1 + e)` for
 /// `x ≥ 0`, `e/(1 + e)` for `x < 0`, `e = e^{−|x|}`. `e`'s error weighs `1/(1 + e) ≤ 1`
 /// in the quotient; `1 + e` and the quotient round once each.
-/// Bound: 2 ULP (measured by the accuracy tests at every level).
+/// Bound: 3 ULP (measured max 2.31 on the accuracy test's grid of [-20, 20]).
 #[inline(always)]
 pub(crate) fn sigmoid_single<L: Real>(x: L) -> L {
     let e = (-x.abs()).exp();
@@ -173,7 +173,7 @@ mod tests {
 
     #[test]
     fn division_by_a_constant_is_correctly_rounded() {
-        // Every 61st f32 of [2^-20, 6] and 40 binades on either side of 1.
+        // Every 61st f32 of [2^-20, 6], and the same values times 1e10 in f64.
         let (lo, hi) = (2f32.powi(-20).to_bits(), 6f32.to_bits());
         for bits in (lo..=hi).step_by(61) {
             let y = f32::from_bits(bits);
