@@ -13,7 +13,8 @@ and ~150 seeded random values), then records
 * ``ref_*``: the mathematically exact values (mpmath, >= 320 bits, more for tiny or huge
   arguments) rounded to the nearest binary64, following the semantics documented in
   ``/work/shared/reference/pytorch-semantics.md`` and in the ``actfn`` brief (PyTorch's kink
-  choices; NaN in -> NaN out; mathematical limits at +-inf).
+  choices; NaN in -> NaN out, except the gradient of a constant derivative (identity,
+  linear: c*g; step: 0, as PyTorch); mathematical limits at +-inf).
 
 It writes
 
@@ -302,8 +303,11 @@ def mish_exact(x):
 # ----------------------------------------------------------------------------------------------
 
 class Elem:
-    def __init__(self, cid, spec, f, tfn, kinks=(), roots=(), extra=(), weight=None):
+    def __init__(self, cid, spec, f, tfn, kinks=(), roots=(), extra=(), weight=None, slope=None):
         self.id = cid
+        # A constant derivative (identity, linear, step): the gradient is slope*g whatever x
+        # holds, NaN included (PyTorch's mul backward; zeros for the step).
+        self.slope = slope
         self.spec = spec
         self.f = f            # f(xm: mpf (may be +-inf), xb: float) -> (y, dy/dx)
         self.tfn = tfn        # torch function of the input tensor (or None)
@@ -321,17 +325,17 @@ def elementwise_cases(dt, roots):
     def add(*a, **k):
         cs.append(Elem(*a, **k))
 
-    add("identity", "identity", lambda x, b: (x, 1), lambda x: x.clone())
+    add("identity", "identity", lambda x, b: (x, 1), lambda x: x.clone(), slope=1.0)
     for c, cid in ((1.0, "linear_1"), (-2.5, "linear_-2.5")):
         c = r(c)
         add(cid, "linear(c=%s)" % ("1" if c == 1 else "-2.5"),
-            lambda x, b, c=c: (mpf(c) * x, mpf(c)), lambda x, c=c: c * x)
+            lambda x, b, c=c: (mpf(c) * x, mpf(c)), lambda x, c=c: c * x, slope=c)
     for thr, s in ((0.0, "0"), (0.5, "0.5")):
         thr = r(thr)
         add("step_" + s, "step(threshold=%s)" % s,
             lambda x, b, thr=thr: (1 if b > thr else 0, 0),
             lambda x, thr=thr: torch.heaviside(x - thr, torch.zeros((), dtype=x.dtype)),
-            kinks=[thr])
+            kinks=[thr], slope=0.0)
 
     def sigmoid_f(x, b):
         if math.isinf(b):
@@ -654,7 +658,9 @@ def to_mp(v):
 def elem_exact(case, x, g, extra_prec=0):
     """Exact (y, g*dy/dx) for one element; mpf values (possibly inf/nan)."""
     if math.isnan(x):
-        return mp.nan, mp.nan
+        if case.slope is None:
+            return mp.nan, mp.nan
+        return mp.nan, (mpf(0) if case.slope == 0 else mpf(case.slope) * mpf(g))
     P = prec_for(x) + extra_prec
     with mp.workprec(P):
         xm = mpf(x)

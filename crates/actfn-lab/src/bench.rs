@@ -379,8 +379,10 @@ pub fn run(args: BenchArgs, out: &mut impl Write) -> Result<()> {
                         BenchDtype::F32 => measure::<f32>(&cell, pool, args.row, min)?,
                         BenchDtype::F64 => measure::<f64>(&cell, pool, args.row, min)?,
                     };
-                    // Bytes moved per element: x and y forward; x, g and dx backward.
-                    let bytes = if backward { 3.0 } else { 2.0 } * esize;
+                    // Bytes moved per element: x and y forward; x, g and dx backward
+                    // (fewer where the derivative is a constant).
+                    let streams = if backward { act.backward_streams() } else { 2 };
+                    let bytes = streams as f64 * esize;
                     bar.suspend(|| {
                         writeln!(
                             out,

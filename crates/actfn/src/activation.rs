@@ -8,6 +8,7 @@ use crate::custom::{self, Custom};
 
 use crate::error::{Error, Result};
 use crate::info::{Info, OpShape, ParamKind};
+use crate::op::Slope;
 use crate::registry::{edit_distance, Kind};
 use crate::spec::{self, Value};
 
@@ -276,6 +277,20 @@ impl Activation {
         let info = self.info();
         let i = info.params.iter().position(|p| p.kind == ParamKind::Dim)?;
         Some(self.params[i] as i64)
+    }
+
+    /// How many arrays of the element type [`Activation::backward`] streams through
+    /// memory: `x`, `g` and `dx` (3), or `g` and `dx` where the derivative is a constant
+    /// (2: identity, linear), or `dx` alone where it is zero (1: the step).
+    pub fn backward_streams(&self) -> usize {
+        if self.as_custom().is_some() {
+            return 3;
+        }
+        match crate::kernels::slope(self.kind, &self.params) {
+            Slope::OfInput => 3,
+            Slope::Constant => 2,
+            Slope::Zero => 1,
+        }
     }
 
     /// Whether `backward` is a true derivative (not the zero of the step).

@@ -17,7 +17,7 @@ use actfn_math::{Element, Real};
 
 use crate::family::rectifier::LeakyRelu;
 use crate::lanes::nan_through;
-use crate::op::{Params, Pointwise};
+use crate::op::{Params, Pointwise, Slope};
 use crate::registry::{Kind, Visitor};
 use crate::rows::{self, RowOp};
 
@@ -48,6 +48,20 @@ impl Pick for Wide {
 /// The parameters of an activation as lanes of `L` for elements `E`.
 fn params<E: Element, L: Lanes<E>>(raw: &[f64]) -> Params<'_, L> {
     Params::new(raw, <L as Lanes<E>>::param, E::PRECISION == 24 && L::PRECISION == 53)
+}
+
+/// What `kind`'s element-wise backward reads ([`Pointwise::SLOPE`]; row-wise, gated and
+/// custom kinds read their inputs).
+pub(crate) fn slope(kind: Kind, raw: &[f64]) -> Slope {
+    struct SlopeOf;
+    impl Visitor<f64> for SlopeOf {
+        type Out = Slope;
+        fn visit<P: Pointwise<f64>>(self, _: P) -> Slope {
+            P::SLOPE
+        }
+    }
+    kind.visit_pointwise(&Params::new(raw, |v| v, false), SlopeOf)
+        .unwrap_or(Slope::OfInput)
 }
 
 /// The wide kinds whose *forward* meets the `f32` contract in `f32` lanes (the backward
@@ -222,13 +236,22 @@ impl<E: Element, L: Lanes<E>> Visitor<L> for BwdV<'_, E> {
     type Out = ();
     #[inline]
     fn visit<P: Pointwise<L>>(self, op: P) {
-        drive::zip_lanes::<E, L>(
-            self.x,
-            self.g,
-            self.dx,
-            #[inline(always)]
-            |v, g| nan_through(v, op.bwd(v, g)),
-        );
+        match P::SLOPE {
+            Slope::OfInput => drive::zip_lanes::<E, L>(
+                self.x,
+                self.g,
+                self.dx,
+                #[inline(always)]
+                |v, g| nan_through(v, op.bwd(v, g)),
+            ),
+            Slope::Constant => drive::map_lanes::<E, L>(
+                self.g,
+                self.dx,
+                #[inline(always)]
+                |g| op.bwd(L::splat(0.0), g),
+            ),
+            Slope::Zero => self.dx.fill(E::from_f64(0.0)),
+        }
     }
 }
 

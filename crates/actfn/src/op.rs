@@ -34,11 +34,29 @@ impl<'a, L: Real> Params<'a, L> {
     }
 }
 
+/// How an activation's derivative depends on its input, which decides what the
+/// backward driver reads.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Slope {
+    /// `f'(x)` varies with `x`: the driver reads `x` and `g`, and a NaN `x` gives a NaN
+    /// gradient.
+    OfInput,
+    /// `f'` is one constant `c` (identity, linear): `dx = c·g` from `g` alone, whatever
+    /// `x` holds, as PyTorch's `mul` backward (a NaN `x` does not poison `dx`).
+    Constant,
+    /// `f' = 0` everywhere (the step): `dx = 0` without reading either input, as
+    /// PyTorch's `zeros_like(grad)` for ops without a gradient.
+    Zero,
+}
+
 /// An element-wise activation: `y = f(x)` and its vector-Jacobian product.
 ///
 /// `fwd` and `bwd` are lane functions: branch-free, generic over the lane type. NaN
-/// inputs are mapped to NaN by the driver, so they need no care here.
+/// inputs are mapped to NaN by the driver, so they need no care here (except in the
+/// backward of a [`Slope::Constant`] or [`Slope::Zero`] op, which never sees `x`).
 pub(crate) trait Pointwise<L: Real>: Sized + Sync {
+    /// What `bwd` depends on; the backward driver reads only that.
+    const SLOPE: Slope = Slope::OfInput;
     fn new(p: &Params<'_, L>) -> Self;
     /// `f(x)`.
     fn fwd(&self, x: L) -> L;

@@ -105,6 +105,18 @@ fn nan_in_nan_out_for_every_kind() {
             let mut dx = vec![0.0; 8];
             a.backward_shaped(&x, &shape, &vec![1.0; n_out], &mut dx).unwrap();
             match a.info().shape {
+                OpShape::Pointwise if matches!(a.name(), "identity" | "linear" | "step") => {
+                    // A constant derivative does not read x (PyTorch's mul backward and
+                    // zeros_like): dx = c·g at a NaN input too.
+                    let slope = if a.name() == "step" {
+                        0.0
+                    } else {
+                        a.param("c").unwrap_or(1.0)
+                    };
+                    assert!(y[5].is_nan(), "{a}: NaN input gave {}", y[5]);
+                    assert_eq!(dx[5], slope, "{a}: the gradient at a NaN input");
+                    assert_eq!(dx[4], slope, "{a}");
+                }
                 OpShape::Pointwise | OpShape::Channelwise => {
                     assert!(
                         y[5].is_nan() && dx[5].is_nan(),
@@ -399,4 +411,22 @@ fn every_kind_appears_in_the_test_specs() {
         let kinds: std::collections::BTreeSet<Kind> = specs().iter().map(|a| a.kind()).collect();
         assert_eq!(kinds.len(), Kind::ALL.len());
     });
+}
+
+#[test]
+fn backward_streams_follow_the_derivative() {
+    let streams = |s: &str| s.parse::<Activation>().unwrap().backward_streams();
+    assert_eq!(streams("identity"), 2);
+    assert_eq!(streams("linear(c=3)"), 2);
+    assert_eq!(streams("step"), 1);
+    for s in [
+        "relu",
+        "gelu",
+        "prelu",
+        "softmax",
+        "glu",
+        "threshold(threshold=0.1, value=20)",
+    ] {
+        assert_eq!(streams(s), 3, "{s}");
+    }
 }

@@ -4,7 +4,7 @@ use actfn_math::Real;
 
 use crate::info::{props, real, Family, Info, OpShape};
 use crate::lanes::{one, zero};
-use crate::op::{Params, Pointwise};
+use crate::op::{Params, Pointwise, Slope};
 
 /// `identity(x) = x`.
 pub(crate) struct Identity;
@@ -26,6 +26,7 @@ pub(crate) const IDENTITY: Info = Info {
 };
 
 impl<L: Real> Pointwise<L> for Identity {
+    const SLOPE: Slope = Slope::Constant;
     fn new(_: &Params<'_, L>) -> Self {
         Identity
     }
@@ -61,6 +62,7 @@ pub(crate) const LINEAR: Info = Info {
 };
 
 impl<L: Real> Pointwise<L> for Linear<L> {
+    const SLOPE: Slope = Slope::Constant;
     fn new(p: &Params<'_, L>) -> Self {
         Linear { c: p.get(0) }
     }
@@ -96,6 +98,7 @@ pub(crate) const STEP: Info = Info {
 };
 
 impl<L: Real> Pointwise<L> for Step<L> {
+    const SLOPE: Slope = Slope::Zero;
     fn new(p: &Params<'_, L>) -> Self {
         Step { threshold: p.get(0) }
     }
