@@ -3,7 +3,7 @@
 use actfn_math::{dd, Real};
 
 use crate::info::{real, Family, Info, OpShape, Properties};
-use crate::lanes::{sigmoid_dd, zero};
+use crate::lanes::{sigmoid_dd, sigmoid_kernel, zero};
 use crate::op::{Params, Pointwise};
 
 /// SELU's α (Klambauer et al. 2017), as PyTorch spells it.
@@ -235,6 +235,12 @@ impl<L: Real> Pointwise<L> for Softplus<L> {
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {
+        if let Some(inv) = self.exact_inverse {
+            // β a power of two: t = β·x is exact, no low word to carry.
+            let t = self.beta * x;
+            let sum = L::select(t.gt(zero()), t, zero()) + (-t.abs()).exp().ln_1p();
+            return L::select(self.identity(t), x, sum * inv);
+        }
         let (t, t_lo) = dd::two_prod(self.beta, x);
         let t_lo = L::select(t_lo.is_nan(), zero(), t_lo);
         let identity = self.identity(t);
@@ -252,6 +258,11 @@ impl<L: Real> Pointwise<L> for Softplus<L> {
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
+        if self.exact_inverse.is_some() {
+            // β a power of two: t = β·x is exact.
+            let t = self.beta * x;
+            return L::select(self.identity(t), g, g * sigmoid_kernel(t));
+        }
         let (t, t_lo) = dd::two_prod(self.beta, x);
         let t_lo = L::select(t_lo.is_nan(), zero(), t_lo);
         let identity = self.identity(t);

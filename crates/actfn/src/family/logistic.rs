@@ -5,7 +5,7 @@ use actfn_math::{dd, Real};
 
 use crate::info::{props, Family, Info, OpShape};
 use crate::lanes::{
-    one, over_one_plus_squared, over_square_dd, poly, sech2, sigmoid, sigmoid_prime, sigmoid_single, with_limits, zero,
+    one, over_one_plus_squared, over_square_dd, poly, sech2, sigmoid, sigmoid_kernel, sigmoid_prime, with_limits, zero,
 };
 use crate::op::{Params, Pointwise};
 use crate::roots;
@@ -35,13 +35,7 @@ impl<L: Real> Pointwise<L> for Sigmoid {
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {
-        // The single-division form at every vector level (f64: 2 ULP against the bound
-        // of 8); the scalar reference keeps the corrected quotient.
-        if L::PRECISION < 53 || L::LANES > 1 {
-            sigmoid_single(x)
-        } else {
-            sigmoid(x)
-        }
+        sigmoid_kernel(x)
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
