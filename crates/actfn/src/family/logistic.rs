@@ -111,11 +111,7 @@ impl<L: Real> Pointwise<L> for Silu {
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
-        // The quotient's bracket cancels only through e's own error, so the series
-        // covers 0.25 around the zero (10 terms in f32, 17 in f64) instead of the 1.25
-        // (45 terms) that σ + x·σ' needs.
-        let terms = if L::PRECISION < 53 { 10 } else { 17 };
-        let d = roots::SILU.apply_within(x, silu_prime_quotient(x), 0.25, terms);
+        let d = roots::SILU.apply(x, silu_prime_quotient(x));
         g * with_limits(x, d, 0.0, 1.0)
     }
 }
@@ -165,8 +161,8 @@ fn silu_quotient<L: Real>(x: L) -> L {
 /// `silu′(x) = σ(x)·(1 + x·σ(−x))` at every precision over `(1 + e)²`, `e = e^{−|x|}`:
 /// `((1 + e) + x·e)/(1 + e)²` for `x ≥ 0` (all terms positive, `1 + e` split exactly) and
 /// `e·((1 + x) + e)/(1 + e)²` for `x < 0`, `1 + x` exact where it matters so that the
-/// bracket cancels only through `e`'s own error: 0.56 ULP of `e` against `|1 + x + e|`, within budget beyond
-/// 0.25 of the zero at −1.2785, where the caller's series takes over. The square is a
+/// bracket cancels only through `e`'s own error: 0.56 ULP of `e` against `|1 + x + e|`,
+/// within budget beyond 0.25 of the zero at −1.2785, where the caller's series takes over. The square is a
 /// double word and the quotient corrected ([`over_one_plus_squared`]); `e·(…)` is split
 /// below −80 as in [`silu_quotient`].
 /// Bound: 4 ULP in `f32` (measured max 2.82 on the accuracy test's grid); 2 ULP in `f64`.
@@ -217,11 +213,7 @@ impl<L: Real> Pointwise<L> for Mish {
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
-        // As SiLU's: the rational form's bracket cancels only through w's error, so the
-        // series covers 0.25 around the zero (10 terms in f32, 18 in f64) instead of the
-        // 1.27 (56 terms) that tanh(sp) + x·σ·sech²(sp) needs.
-        let terms = if L::PRECISION < 53 { 10 } else { 18 };
-        let d = roots::MISH.apply_within(x, mish_prime_rational(x), 0.25, terms);
+        let d = roots::MISH.apply(x, mish_prime_rational(x));
         g * with_limits(x, d, 0.0, 1.0)
     }
 }
@@ -258,9 +250,8 @@ fn mish_rational<L: Real>(x: L) -> L {
 ///   of it); the quotient is corrected by its remainder ([`over_square_dd`]). `w·B` is
 ///   split below −80 as in [`silu_quotient`].
 ///
-/// `x·w` is formed before doubling, and the negative branch uses `x` clamped at −128 (f32;
-/// −1024 in f64), so
-/// that `w = 0` gives 0 for every finite `x`.
+/// `x·w` is formed before doubling, and the negative branch uses `x` clamped at −128 in
+/// `f32` (−1024 in `f64`), so that `w = 0` gives 0 for every finite `x`.
 /// Bound: 4 ULP in `f32` (measured max 3.03 on the accuracy test's grid); 2 ULP in `f64`.
 #[inline(always)]
 fn mish_prime_rational<L: Real>(x: L) -> L {
