@@ -80,16 +80,32 @@ pub trait Real:
     /// Each lane rounded to the nearest `f32` (the identity for `f32` lanes).
     fn round_f32(self) -> Self;
 
-    /// `(e, q)` with the normal distribution's tail `Φ(−|x|) = 2^{−k}·e·q/2`, `k =
-    /// log2_scale ∈ [0, 64]`, where `e` carries the Gaussian factor `2ᵏ·e^{−x²/2}` and `q =
-    /// e^{x²/2}·erfc(|x|/√2)` the slowly varying rest. Single-precision vector lanes compute
-    /// the two apart (`x²` carried exactly), so a caller can multiply `q` by a large factor
-    /// before `e`, and scale `e` out of the subnormal range, and stay in the normal range;
-    /// the default returns `e = 2ᵏ`, `q = erfc(|x|/√2)`.
+    /// GELU, `x·Φ(x)` with Φ the standard normal distribution function; `−0` at −∞.
+    /// The default computes `x·erfc(−x/√2)/2` with `erfc` corrected for the rounding of
+    /// `x/√2` (in the left tail `erfc(t)` turns a relative error δ of `t` into `2t²δ`).
+    /// Single-precision vector lanes evaluate it in `f32` throughout (a rational Mills
+    /// ratio times the Gaussian; 4 ULP).
     #[inline(always)]
-    fn normal_tail(self, log2_scale: i32) -> (Self, Self) {
-        let t = self.abs() * Self::splat(core::f64::consts::FRAC_1_SQRT_2);
-        (Self::splat(2f64.powi(log2_scale)), t.erfc())
+    fn gelu(self) -> Self {
+        let y = self * normal_cdf(self);
+        let inf = Self::splat(f64::INFINITY);
+        let y = Self::select(self.eq(-inf), Self::splat(-0.0), y);
+        Self::select(self.eq(inf), inf, y)
+    }
+
+    /// GELU's derivative `Φ(x) + x·φ(x)`; 0 at −∞ and 1 at +∞. The default adds the two
+    /// terms, which cancel near the zero at x = −0.7518 (the caller corrects there);
+    /// single-precision vector lanes carry that zero as an exact factor (4 ULP
+    /// throughout).
+    #[inline(always)]
+    fn gelu_prime(self) -> Self {
+        let (s, s_lo) = crate::dd::two_prod(self, self);
+        let s_lo = Self::select(s_lo.is_nan(), Self::splat(0.0), s_lo);
+        let pdf = crate::dd::exp_dd(s * Self::splat(-0.5), s_lo * Self::splat(-0.5)) * Self::splat(FRAC_1_SQRT_2PI);
+        let d = normal_cdf(self) + self * pdf;
+        let inf = Self::splat(f64::INFINITY);
+        let d = Self::select(self.eq(-inf), Self::splat(0.0), d);
+        Self::select(self.eq(inf), Self::splat(1.0), d)
     }
 
     /// `e^{self + lo}` for the low word `lo` of a double-word argument (`|lo| ≤
@@ -142,6 +158,23 @@ pub trait Real:
         let m = Self::select(self.le(other), self, other);
         Self::select(self.is_nan() | other.is_nan(), self + other, m)
     }
+}
+
+/// 1/√2 as a double word.
+const FRAC_1_SQRT_2: (f64, f64) = (core::f64::consts::FRAC_1_SQRT_2, -4.833_646_656_726_457e-17);
+/// 1/√(2π).
+const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
+
+/// `Φ(x) = erfc(−x/√2)/2` with the argument's rounding error corrected:
+/// `erfc(t + t_lo) = erfc(t) − t_lo·(2/√π)·e^{−t²}`.
+#[inline(always)]
+fn normal_cdf<L: Real>(x: L) -> L {
+    let (c, c_lo) = L::splat_dd(FRAC_1_SQRT_2.0, FRAC_1_SQRT_2.1);
+    let (t, t_lo) = crate::dd::two_prod(-x, c);
+    let t_lo = t_lo + (-x) * c_lo;
+    let slope = L::splat(core::f64::consts::FRAC_2_SQRT_PI) * (-(t * t)).exp();
+    let t_lo = L::select(t_lo.is_nan(), L::splat(0.0), t_lo);
+    (t_lo * slope).mul_add(L::splat(-1.0), t.erfc()) * L::splat(0.5)
 }
 
 macro_rules! scalar_real {

@@ -357,11 +357,12 @@ impl Vf for F64x8 {
         }
     }
     #[inline(always)]
-    fn clamp_keep_nan(self, lo: f64, hi: f64) -> Self {
-        unsafe {
-            let v = _mm512_max_pd(_mm512_set1_pd(lo), self.0);
-            F64x8(_mm512_min_pd(_mm512_set1_pd(hi), v))
-        }
+    fn max_keep_nan(self, lo: f64) -> Self {
+        F64x8(unsafe { _mm512_max_pd(_mm512_set1_pd(lo), self.0) })
+    }
+    #[inline(always)]
+    fn min_keep_nan(self, hi: f64) -> Self {
+        F64x8(unsafe { _mm512_min_pd(_mm512_set1_pd(hi), self.0) })
     }
     #[inline(always)]
     fn map_lanes(self, f: impl Fn(f64) -> f64) -> Self {
@@ -443,8 +444,12 @@ impl Real for F32x16 {
     }
     real_math!(f32);
     #[inline(always)]
-    fn normal_tail(self, log2_scale: i32) -> (Self, Self) {
-        vmath::f32::normal_tail(self, log2_scale)
+    fn gelu(self) -> Self {
+        vmath::f32::gelu(self)
+    }
+    #[inline(always)]
+    fn gelu_prime(self) -> Self {
+        vmath::f32::gelu_prime(self)
     }
     #[inline(always)]
     fn exp_with_lo(self, lo: Self) -> Self {
@@ -482,11 +487,12 @@ impl Vf for F32x16 {
         }
     }
     #[inline(always)]
-    fn clamp_keep_nan(self, lo: f64, hi: f64) -> Self {
-        unsafe {
-            let v = _mm512_max_ps(_mm512_set1_ps(lo as f32), self.0);
-            F32x16(_mm512_min_ps(_mm512_set1_ps(hi as f32), v))
-        }
+    fn max_keep_nan(self, lo: f64) -> Self {
+        F32x16(unsafe { _mm512_max_ps(_mm512_set1_ps(lo as f32), self.0) })
+    }
+    #[inline(always)]
+    fn min_keep_nan(self, hi: f64) -> Self {
+        F32x16(unsafe { _mm512_min_ps(_mm512_set1_ps(hi as f32), self.0) })
     }
     #[inline(always)]
     fn map_lanes(self, f: impl Fn(f64) -> f64) -> Self {
@@ -649,11 +655,12 @@ impl Vf for F64x4 {
         }
     }
     #[inline(always)]
-    fn clamp_keep_nan(self, lo: f64, hi: f64) -> Self {
-        unsafe {
-            let v = _mm256_max_pd(_mm256_set1_pd(lo), self.0);
-            F64x4(_mm256_min_pd(_mm256_set1_pd(hi), v))
-        }
+    fn max_keep_nan(self, lo: f64) -> Self {
+        F64x4(unsafe { _mm256_max_pd(_mm256_set1_pd(lo), self.0) })
+    }
+    #[inline(always)]
+    fn min_keep_nan(self, hi: f64) -> Self {
+        F64x4(unsafe { _mm256_min_pd(_mm256_set1_pd(hi), self.0) })
     }
     #[inline(always)]
     fn map_lanes(self, f: impl Fn(f64) -> f64) -> Self {
@@ -734,8 +741,12 @@ impl Real for F32x8 {
     }
     real_math!(f32);
     #[inline(always)]
-    fn normal_tail(self, log2_scale: i32) -> (Self, Self) {
-        vmath::f32::normal_tail(self, log2_scale)
+    fn gelu(self) -> Self {
+        vmath::f32::gelu(self)
+    }
+    #[inline(always)]
+    fn gelu_prime(self) -> Self {
+        vmath::f32::gelu_prime(self)
     }
     #[inline(always)]
     fn exp_with_lo(self, lo: Self) -> Self {
@@ -799,11 +810,12 @@ impl Vf for F32x8 {
         }
     }
     #[inline(always)]
-    fn clamp_keep_nan(self, lo: f64, hi: f64) -> Self {
-        unsafe {
-            let v = _mm256_max_ps(_mm256_set1_ps(lo as f32), self.0);
-            F32x8(_mm256_min_ps(_mm256_set1_ps(hi as f32), v))
-        }
+    fn max_keep_nan(self, lo: f64) -> Self {
+        F32x8(unsafe { _mm256_max_ps(_mm256_set1_ps(lo as f32), self.0) })
+    }
+    #[inline(always)]
+    fn min_keep_nan(self, hi: f64) -> Self {
+        F32x8(unsafe { _mm256_min_ps(_mm256_set1_ps(hi as f32), self.0) })
     }
     #[inline(always)]
     fn map_lanes(self, f: impl Fn(f64) -> f64) -> Self {

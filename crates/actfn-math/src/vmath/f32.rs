@@ -210,13 +210,12 @@ const ERFCX_H: [f64; 11] = [
     -0.018_736_466_468_677_222,
 ];
 
-/// `eˣ⁺ˡᵒ·2ᵏ` for a double-word argument (`|lo| ≤ 2^-20·|x|`) and `x ≤ 0`, `0 ≤ k ≤ 64`:
-/// the low word joins the reduction's error term; the scale keeps a subnormal result
-/// normal. Bound: 1 ULP.
+/// `eˣ⁺ˡᵒ` for a double-word argument (`|lo| ≤ 2^-20·|x|`) and `x ≤ 0`: the low word
+/// joins the reduction's error term. Bound: 1 ULP.
 #[inline(always)]
-fn exp_lo<V: Vf>(x: V, x_lo: V, k: f64) -> V {
-    // Below the clamp the result, scaled back by 2^−k, rounds to 0.
-    let floor = -104.0 - k * core::f64::consts::LN_2;
+fn exp_lo<V: Vf>(x: V, x_lo: V) -> V {
+    // Below the clamp the result rounds to 0.
+    let floor = -104.0;
     let outside = x.lt(V::splat(floor)) | x.gt(V::splat(90.0));
     let x_lo = V::select(outside, V::splat(0.0), x_lo);
     let x = x.clamp_keep_nan(floor, 90.0);
@@ -233,7 +232,7 @@ fn exp_lo<V: Vf>(x: V, x_lo: V, k: f64) -> V {
     let h_lo = r - (h - one);
     let q = horner(r, &EXP_TAIL);
     let lo = (r * r).mul_add(q, h_lo + r_lo);
-    (h + lo).ldexp(n + V::splat(k))
+    (h + lo).ldexp(n)
 }
 
 /// `t·H(t)` in `f64` from the `f32` quotient `t ≈ K/(K+z)`: one Newton step with `K + z`
@@ -246,18 +245,18 @@ fn erfcx_tail<W: Vf>(t: W, z: W) -> W {
     t * horner(t - W::splat(ERFCX_C), &ERFCX_H)
 }
 
-/// `(e^{−z²}·2ᵏ, t·H(t))` for `z ≥ 0` with `z² = s + s_lo`: `t = K/(K+z)` by one `f32`
+/// `(e^{−z²}, t·H(t))` for `z ≥ 0` with `z² = s + s_lo`: `t = K/(K+z)` by one `f32`
 /// division, refined and used in `f64`; the exponential in `f32` with its argument's low
-/// word. `erfc z` is their product (`k = 0`). Each part within 1 ULP.
+/// word. `erfc z` is their product. Each part within 1 ULP.
 #[inline(always)]
-fn erfc_parts<V: Widen>(z: V, s: V, s_lo: V, k: f64) -> (V, V) {
+fn erfc_parts<V: Widen>(z: V, s: V, s_lo: V) -> (V, V) {
     let z = z.clamp_keep_nan(0.0, 10.1);
     let t = V::splat(ERFCX_K) / (V::splat(ERFCX_K) + z);
     let (t0, t1) = t.widen();
     let (z0, z1) = z.widen();
     let th = V::narrow(erfcx_tail(t0, z0), erfcx_tail(t1, z1));
     let s_lo = V::select(s_lo.is_nan(), V::splat(0.0), s_lo);
-    (exp_lo(-s, -s_lo, k), th)
+    (exp_lo(-s, -s_lo), th)
 }
 
 /// `erfc x = e^{−z²}·t·H(t)`, `z = |x|`, `t = K/(K+z)` ([`erfc_parts`]; `2 − erfc(z)` for
@@ -267,26 +266,139 @@ fn erfc_parts<V: Widen>(z: V, s: V, s_lo: V, k: f64) -> (V, V) {
 pub(crate) fn erfc<V: Widen>(x: V) -> V {
     let z = x.abs();
     let (s, s_lo) = crate::dd::two_prod(z, z);
-    let (e, th) = erfc_parts(z, s, s_lo, 0.0);
+    let (e, th) = erfc_parts(z, s, s_lo);
     let r = e * th;
     let r = V::select(z.ge(V::splat(10.1)), V::splat(0.0), r);
     let r = V::select(x.lt(V::splat(0.0)), V::splat(2.0) - r, r);
     V::select(x.is_nan(), x, r)
 }
 
-/// `(e, q)`, `Φ(−|x|) = 2^{−k}·e·q/2`: `e = 2ᵏ·e^{−x²/2}` from the exact `x²`, `q` the
-/// rest ([`crate::Real::normal_tail`]). Each within 1 ULP.
+/// Beyond this |x| GELU and its derivative are those of the clamp: `φ(15) < 2^-162`, so
+/// every product with it rounds as the limit does (−0 or x; 0 or 1).
+const GELU_CLAMP: f64 = 15.0;
+
+/// `e^r` on |r| ≤ 0.362 (ln2/2 and the low word), degree 6: relative error below 2^-27.8
+/// with these `f32` coefficients. This and the rationals below come from
+/// `scripts/fit_gelu_f32.py` (each coefficient rounded in turn, the rest refitted).
+const EXP_GAUSS: [f64; 7] = [
+    1.0,
+    1.0,
+    0.499_999_910_593_032_84,
+    0.166_664_928_197_860_72,
+    0.041_668_828_576_803_21,
+    0.008_371_939_882_636_07,
+    0.001_380_147_645_249_962_8,
+];
+
+/// `e^{−a²/2}·2ᵏ` for `0 ≤ a ≤ 15`: `−a²/2 = s + s_lo` exactly (`a·(−½)` is exact), the
+/// reduction `s − n·ln2` is exact (Cody–Waite, |n| < 2^8) and `s_lo` joins it; scaled by
+/// `2^{n+k}` in one rounding. Bound: 1 ULP (0.5 from the polynomial's last step).
 #[inline(always)]
-pub(crate) fn normal_tail<V: Widen>(x: V, log2_scale: i32) -> (V, V) {
-    let a = x.abs();
-    let (s, s_lo) = crate::dd::two_prod(a, a);
-    let half = V::splat(0.5);
-    erfc_parts(
-        a * V::splat(core::f64::consts::FRAC_1_SQRT_2),
-        s * half,
-        s_lo * half,
-        log2_scale as f64,
-    )
+fn gauss<V: Vf>(a: V, k: f64) -> V {
+    let h = a * V::splat(-0.5);
+    let s = h * a;
+    let s_lo = h.mul_add(a, -s);
+    let n = (s * V::splat(LOG2E)).round_even();
+    let r = (-n).mul_add(V::splat(LN2_HI), s);
+    let r = (-n).mul_add(V::splat(LN2_LO), r) + s_lo;
+    let e = horner(r, &EXP_GAUSS);
+    if k == 0.0 {
+        e.ldexp(n)
+    } else {
+        e.ldexp(n + V::splat(k))
+    }
+}
+
+/// `√(2π)` rounded to `f32`, the constant [`MILLS_P`] is fitted against.
+const SQRT_2PI_F32: f64 = 2.506_628_274_917_602_5;
+/// `a·m(a)/√(2π) = a·Q/(√(2π)·a·Q + P)` on [0, 15], `m(a) = Φ(−a)/φ(a)` the Mills
+/// ratio: `P/Q` approximates `√(2π)/m(a) − √(2π)·a` (2 at 0, decreasing like `√(2π)/a`)
+/// with a relative error below 2^-29.9 of the denominator. Every coefficient is positive,
+/// so both evaluate stably for `a ≥ 0`.
+const MILLS_P: [f64; 5] = [
+    2.0,
+    1.261_751_770_973_205_6,
+    0.416_937_172_412_872_3,
+    0.074_924_044_311_046_6,
+    0.006_266_019_772_738_218,
+];
+const MILLS_Q: [f64; 6] = [
+    1.0,
+    1.086_305_499_076_843_3,
+    0.566_583_871_841_430_7,
+    0.171_067_357_063_293_46,
+    0.029_902_404_174_208_64,
+    0.002_499_543_828_889_727_6,
+];
+
+/// `a·m(a)/√(2π)` ([`MILLS_P`]), arranged so that few roundings weigh fully where `a` is
+/// small: `a·Q = a + a·(a·Q₁)` and the denominator's constant 2 is added last. `a·Q`'s
+/// rounding is shared by the numerator and the denominator, where it cancels for large
+/// `a`.
+#[inline(always)]
+fn mills_scaled<V: Vf>(a: V) -> V {
+    let aq = a.mul_add(horner(a, &MILLS_Q[1..]) * a, a);
+    let p = horner(a, &MILLS_P[1..]) * a;
+    aq / (aq.mul_add(V::splat(SQRT_2PI_F32), p) + V::splat(MILLS_P[0]))
+}
+
+/// GELU's derivative's zero `a₀` (`m(a₀) = a₀`, x = −a₀) as a double word.
+const GAP_ROOT: (f64, f64) = (0.751_791_536_808_013_9, -1.211_444_945_855_772e-8);
+/// `1/√(2π)` rounded to `f32`, the constant [`GAP_P`] is fitted against.
+const FRAC_1_SQRT_2PI_F32: f64 = 0.398_942_291_736_602_8;
+/// `G(a) = (a − m(a))/(√(2π)·(a − a₀))` on [0, 15] (0.668 at 0, tending to 1/√(2π)) as
+/// `1/√(2π) + P/Q`: the rational part is at most 0.4 of `G`, and shrinks like `a₀/a`, so
+/// its rounding errors weigh little. Relative error below 2^-30 of `G`.
+const GAP_P: [f64; 5] = [
+    0.270_498_991_012_573_24,
+    0.252_574_414_014_816_3,
+    0.106_364_712_119_102_48,
+    0.023_070_575_669_407_845,
+    0.002_206_199_802_458_286_3,
+];
+const GAP_Q: [f64; 6] = [
+    1.016_394_972_801_208_5,
+    1.623_698_353_767_395,
+    1.104_829_430_580_139_2,
+    0.404_740_959_405_899_05,
+    0.081_178_538_501_262_66,
+    0.007_355_897_687_375_545_3,
+];
+
+/// `(a − m(a))/√(2π) = (a − a₀)·G(a)` ([`GAP_P`]): `a − a₀`'s high part is exact near the
+/// zero (Sterbenz) and its low part joins the product's single rounding.
+#[inline(always)]
+fn mills_gap_scaled<V: Vf>(a: V) -> V {
+    let g = V::splat(FRAC_1_SQRT_2PI_F32) + horner(a, &GAP_P) / horner(a, &GAP_Q);
+    (a - V::splat(GAP_ROOT.0)).mul_add(g, g * V::splat(-GAP_ROOT.1))
+}
+
+/// GELU `x·Φ(x)` in `f32` throughout: with `a = |x|`, `x·Φ(x) = x⁺ − a·Φ(−a)` and
+/// `a·Φ(−a) = e^{−a²/2}·a·m(a)/√(2π)` ([`gauss`], [`mills_scaled`]): one fused
+/// multiply-add puts them together (`x⁺ = max(−0, x)` keeps the sign of a zero result).
+/// No cancellation: `Φ(−a) ≤ ½`. NaN propagates; `gelu(−∞) = −0`, `gelu(+∞) = +∞`.
+/// Bound: 4 ULP (measured by the `actfn` accuracy tests at every level).
+#[inline(always)]
+pub(crate) fn gelu<V: Vf>(x: V) -> V {
+    let a = x.abs().min_keep_nan(GELU_CLAMP);
+    let am = mills_scaled(a);
+    (-am).mul_add(gauss(a, 0.0), x.max_keep_nan(-0.0))
+}
+
+/// GELU's derivative `Φ(x) + x·φ(x)` in `f32` throughout: with `a = |x|`, it is
+/// `1 + w` for `x ≥ 0` and `−w` for `x < 0`, `w = φ(a)·(a − m(a))`, whose zero at `a₀`
+/// is an exact factor ([`mills_gap_scaled`]), so the result stays accurate through the
+/// derivative's zero at x = −0.7518. `e^{−a²/2}` is scaled by 2³² and scaled back after
+/// the product: for 13.2 < a < 13.4 the derivative is normal while `e^{−a²/2}` is not.
+/// NaN propagates; the limits at −∞ and +∞ are 0 and 1.
+/// Bound: 4 ULP (measured by the `actfn` accuracy tests at every level).
+#[inline(always)]
+pub(crate) fn gelu_prime<V: Vf>(x: V) -> V {
+    const SCALE: i32 = 32;
+    let a = x.abs().min_keep_nan(GELU_CLAMP);
+    let w = gauss(a, SCALE as f64) * mills_gap_scaled(a);
+    let lower = w * V::splat(-(2f64.powi(-SCALE)));
+    V::select(x.lt(V::splat(0.0)), lower, V::splat(1.0) - lower)
 }
 
 /// `(sin x, cos x)` through the `f64` kernel (exact reduction for every f32).

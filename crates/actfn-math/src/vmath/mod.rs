@@ -23,8 +23,15 @@ pub(crate) trait Vf: Real {
     /// `(k, m)` with `self = m·2^k`, `m` in `[√½, √2)`, for finite positive `self`
     /// (subnormals included). Other inputs give unspecified lanes.
     fn frexp_sqrt2(self) -> (Self, Self);
+    /// `max(self, lo)` in one instruction, NaN kept; `max(±0, ∓0)` is `self`.
+    fn max_keep_nan(self, lo: f64) -> Self;
+    /// `min(self, hi)` in one instruction, NaN kept; `min(±0, ∓0)` is `self`.
+    fn min_keep_nan(self, hi: f64) -> Self;
     /// `self` clamped to `[lo, hi]`, NaN kept.
-    fn clamp_keep_nan(self, lo: f64, hi: f64) -> Self;
+    #[inline(always)]
+    fn clamp_keep_nan(self, lo: f64, hi: f64) -> Self {
+        self.max_keep_nan(lo).min_keep_nan(hi)
+    }
     /// Applies a scalar function to every lane (the rare-path fallback).
     fn map_lanes(self, f: impl Fn(f64) -> f64) -> Self;
 }

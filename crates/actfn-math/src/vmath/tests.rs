@@ -21,6 +21,8 @@ enum F {
     Sin,
     Cos,
     Hypot3,
+    Gelu,
+    GeluPrime,
 }
 
 impl F {
@@ -37,6 +39,8 @@ impl F {
             F::Sin => v.sin_cos().0,
             F::Cos => v.sin_cos().1,
             F::Hypot3 => v.hypot(L::splat(3.0)),
+            F::Gelu => v.gelu(),
+            F::GeluPrime => v.gelu_prime(),
         }
     }
     fn reference(self, v: f64) -> f64 {
@@ -52,6 +56,16 @@ impl F {
             F::Sin => libm::sin(v),
             F::Cos => libm::cos(v),
             F::Hypot3 => libm::hypot(v, 3.0),
+            // In f64 these are far more accurate than an f32 result needs (they are only
+            // used as f32 references: the error of -v/√2 grows like v², below 2^-44 where
+            // the results are not 0).
+            F::Gelu if v == f64::NEG_INFINITY => -0.0,
+            F::Gelu => v * libm::erfc(-v * core::f64::consts::FRAC_1_SQRT_2) / 2.0,
+            F::GeluPrime if v.is_infinite() => (v > 0.0) as u8 as f64,
+            F::GeluPrime => {
+                libm::erfc(-v * core::f64::consts::FRAC_1_SQRT_2) / 2.0
+                    + v * libm::exp(-v * v / 2.0) / (2.0 * core::f64::consts::PI).sqrt()
+            }
         }
     }
     /// (f64 bound against libm, f32 bound against the correctly rounded value).
@@ -62,6 +76,8 @@ impl F {
             F::Erfc => (4.0, 2.0),
             F::Expm1 | F::Cosh => (3.0, 2.0),
             F::Tanh => (3.0, 2.5),
+            // Checked in f32 only (F32_ONLY).
+            F::Gelu | F::GeluPrime => (f64::NAN, 4.0),
         }
     }
     fn inputs(self) -> Vec<f64> {
@@ -85,7 +101,7 @@ impl F {
             F::Exp | F::Expm1 => (-750.0, 712.0),
             F::Ln1p => (-1.0, 50.0),
             F::Ln => (0.0, 1e3),
-            F::Tanh | F::Erf | F::Erfc => (-30.0, 30.0),
+            F::Tanh | F::Erf | F::Erfc | F::Gelu | F::GeluPrime => (-30.0, 30.0),
             F::Cosh => (-720.0, 720.0),
             F::Sin | F::Cos => (-2e6, 2e6),
             F::Hypot3 => (-1e3, 1e3),
@@ -133,6 +149,12 @@ impl F {
         }
         for k in 1..60 {
             x.push(-1.0 + 2f64.powi(-k));
+        }
+        if matches!(self, F::Gelu | F::GeluPrime) {
+            // GELU′'s zero, the clamp at 15, where e^{−x²/2} leaves the normal range.
+            uniform(-0.7518 - 1e-3, -0.7518 + 1e-3, 20_000, &mut x);
+            uniform(-15.5, -12.5, 20_000, &mut x);
+            uniform(14.5, 15.5, 1_000, &mut x);
         }
         x.extend([1e10, -1e10, 1e300, 12345678.9, 3.0e38, 1e40]);
         x
@@ -215,6 +237,23 @@ fn vector_functions_are_within_their_ulp_bounds_at_every_level() {
             let e64 = check::<f64>(level, f);
             let e32 = check::<f32>(level, f);
             println!("{level:7} {f:?}: f64 {e64:.2} ULP (vs libm), f32 {e32:.2} ULP");
+        }
+    }
+}
+
+/// Functions whose `f64` lanes take the trait's default formula: GELU's derivative
+/// there sums two terms that cancel near its zero, which the activation corrects.
+const F32_ONLY: [F; 2] = [F::Gelu, F::GeluPrime];
+
+#[test]
+fn f32_gelu_pair_is_within_4_ulp_at_every_level() {
+    for level in Level::available() {
+        if level == Level::Scalar {
+            continue;
+        }
+        for f in F32_ONLY {
+            let e32 = check::<f32>(level, f);
+            println!("{level:7} {f:?}: f32 {e32:.2} ULP");
         }
     }
 }
