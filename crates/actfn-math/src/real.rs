@@ -66,6 +66,13 @@ pub trait Real:
     fn exp(self) -> Self;
     /// `eˣ − 1`, accurate near 0.
     fn exp_m1(self) -> Self;
+    /// `1 − eˣ` for `x ≤ 0` (a positive `x` counts as 0): a probability's complement from
+    /// its logarithm, as LogSigmoid's derivative from its output. Vector lanes skip what
+    /// [`Real::exp_m1`] needs only for positive arguments (2 ULP).
+    #[inline(always)]
+    fn one_minus_exp(self) -> Self {
+        -Self::select(self.gt(Self::splat(0.0)), Self::splat(0.0), self).exp_m1()
+    }
     fn ln(self) -> Self;
     /// `ln(1 + x)`, accurate near 0.
     fn ln_1p(self) -> Self;

@@ -75,7 +75,7 @@ impl<E: Element> LaneTask<E> for Pointwise<'_, E> {
                 self.g,
                 self.dx,
                 #[inline(always)]
-                |y, g| -(g * y.exp_m1()),
+                |y, g| g * y.one_minus_exp(),
             ),
             _ => drive::zip_lanes::<E, L>(
                 self.y,

@@ -222,6 +222,10 @@ macro_rules! real_math {
             vmath::$m::expm1(self)
         }
         #[inline(always)]
+        fn one_minus_exp(self) -> Self {
+            vmath::$m::one_minus_exp(self)
+        }
+        #[inline(always)]
         fn ln(self) -> Self {
             vmath::$m::ln(self)
         }

@@ -12,6 +12,7 @@ use crate::{Element, Real};
 enum F {
     Exp,
     Expm1,
+    OneMinusExp,
     Ln1p,
     Ln,
     Tanh,
@@ -30,6 +31,7 @@ impl F {
         match self {
             F::Exp => v.exp(),
             F::Expm1 => v.exp_m1(),
+            F::OneMinusExp => v.one_minus_exp(),
             F::Ln1p => v.ln_1p(),
             F::Ln => v.ln(),
             F::Tanh => v.tanh(),
@@ -47,6 +49,7 @@ impl F {
         match self {
             F::Exp => libm::exp(v),
             F::Expm1 => libm::expm1(v),
+            F::OneMinusExp => -libm::expm1(if v > 0.0 { 0.0 } else { v }),
             F::Ln1p => libm::log1p(v),
             F::Ln => libm::log(v),
             F::Tanh => libm::tanh(v),
@@ -74,7 +77,7 @@ impl F {
             F::Exp | F::Ln1p | F::Ln | F::Hypot3 => (2.0, 1.0),
             F::Erf | F::Sin | F::Cos => (2.0, 0.51),
             F::Erfc => (4.0, 2.0),
-            F::Expm1 | F::Cosh => (3.0, 2.0),
+            F::Expm1 | F::OneMinusExp | F::Cosh => (3.0, 2.0),
             F::Tanh => (3.0, 2.5),
             // Checked in f32 only (F32_ONLY).
             F::Gelu | F::GeluPrime => (f64::NAN, 4.0),
@@ -99,6 +102,7 @@ impl F {
         };
         let (lo, hi) = match self {
             F::Exp | F::Expm1 => (-750.0, 712.0),
+            F::OneMinusExp => (-750.0, 10.0),
             F::Ln1p => (-1.0, 50.0),
             F::Ln => (0.0, 1e3),
             F::Tanh | F::Erf | F::Erfc | F::Gelu | F::GeluPrime => (-30.0, 30.0),
@@ -213,9 +217,10 @@ fn check<E: Element>(level: Level, f: F) -> f64 {
     worst
 }
 
-const ALL: [F; 11] = [
+const ALL: [F; 12] = [
     F::Exp,
     F::Expm1,
+    F::OneMinusExp,
     F::Ln1p,
     F::Ln,
     F::Tanh,
