@@ -71,7 +71,7 @@ fn native_forward(kind: Kind, raw: &[f64]) -> bool {
         // The exact (erf) form; the tanh form's σ leaves the normal range before x·σ does
         // (SiLU's single-precision form splits the exponential there).
         Kind::Gelu => raw.first() == Some(&0.0),
-        Kind::Geglu | Kind::Silu | Kind::Swiglu | Kind::Mish | Kind::Sine | Kind::Squareplus => true,
+        Kind::Geglu | Kind::Silu | Kind::Swiglu | Kind::Mish | Kind::Sine | Kind::Squareplus | Kind::Tanhshrink => true,
         _ => false,
     }
 }
