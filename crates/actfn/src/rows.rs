@@ -280,7 +280,12 @@ fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: 
             #[inline(always)]
             |j, whole| {
                 let d = load_at::<E, L>(src, b, j, pad, whole) - m;
-                sum.add_finite(d.exp_with_lo(L::splat(0.0)));
+                let e = if L::PRECISION < 53 {
+                    d.exp_with_lo(L::splat(0.0))
+                } else {
+                    d.exp()
+                };
+                sum.add_finite(e);
             },
         );
         let (s, s_lo) = sum.total::<E>(b.contiguous);
@@ -300,7 +305,14 @@ fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: 
             full,
             #[inline(always)]
             |j, whole| {
-                let (d, d_lo) = shifted(sign * load_at::<E, L>(x.unwrap_or(y), b, j, pad, whole), m);
+                let v = sign * load_at::<E, L>(x.unwrap_or(y), b, j, pad, whole);
+                // Single-precision lanes' `exp_with_lo` already drops the low word where
+                // `|d| > 104`, the only place it can be NaN (an infinite `v`).
+                let (d, d_lo) = if L::PRECISION < 53 {
+                    dd::two_sum(v, -m)
+                } else {
+                    shifted(v, m)
+                };
                 let e = d.exp_with_lo(d_lo);
                 sum.add_finite(e);
                 store_at(e, y, b, j, whole);
