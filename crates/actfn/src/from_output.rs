@@ -20,7 +20,7 @@
 
 use actfn_math::drive::{self, Rows, PAR_MIN_LEN_COSTLY};
 use actfn_math::simd::{self, LaneTask, Lanes, MAX_WIDTH};
-use actfn_math::Element;
+use actfn_math::{Element, Real};
 use rayon::prelude::*;
 
 use crate::registry::Kind;
@@ -131,7 +131,19 @@ fn lane_sum<E: Element, L: Lanes<E>>(v: L) -> f64 {
     lanes[..L::WIDTH].iter().sum()
 }
 
-/// One contiguous row, a vector at a time: the reduction, then the update.
+/// One element's `dx` from its output `y`, its gradient `g` and the row's reduction `s`.
+/// (A named function, not a closure: closures are not always inlined into the SIMD
+/// context, and an outlined intrinsic is a call.)
+#[inline(always)]
+fn update<L: Real>(op: OutputGrad, y: L, g: L, s: L) -> L {
+    match op {
+        OutputGrad::LogSoftmax => (-y.exp()).mul_add(s, g),
+        OutputGrad::Softmin => -(y * (g - s)),
+        _ => y * (g - s),
+    }
+}
+
+/// One contiguous row, two vectors at a time: the reduction, then the update.
 #[inline(always)]
 fn row<E: Element, L: Lanes<E>>(op: OutputGrad, y: &[E], g: &[E], dx: &mut [E]) {
     let w = L::WIDTH;
@@ -161,16 +173,21 @@ fn row<E: Element, L: Lanes<E>>(op: OutputGrad, y: &[E], g: &[E], dx: &mut [E]) 
         k = e;
     }
     let s = L::param(lane_sum::<E, L>(a0 + a1));
+    // Whole vectors two at a time, then the rest through the padded path.
     let mut k = 0;
+    while k + 2 * w <= y.len() {
+        let d0 = update(op, L::load(&y[k..]), L::load(&g[k..]), s);
+        let d1 = update(op, L::load(&y[k + w..]), L::load(&g[k + w..]), s);
+        d0.store(&mut dx[k..k + w]);
+        d1.store(&mut dx[k + w..k + 2 * w]);
+        k += 2 * w;
+    }
     while k < y.len() {
         let e = (k + w).min(y.len());
-        let (yv, gv): (L, L) = (load_padded(&y[k..e]), load_padded(&g[k..e]));
-        let d = match op {
-            OutputGrad::LogSoftmax => (-yv.exp()).mul_add(s, gv),
-            OutputGrad::Softmin => -(yv * (gv - s)),
-            _ => yv * (gv - s),
-        };
-        store_part(d, &mut dx[k..e]);
+        store_part(
+            update(op, load_padded(&y[k..e]), load_padded(&g[k..e]), s),
+            &mut dx[k..e],
+        );
         k = e;
     }
 }
