@@ -161,9 +161,25 @@ fn zip3_chunk<E: Element, L: Lanes<E>>(
 ) {
     let w = L::WIDTH;
     let n = a.len();
-    let full = n - n % w;
-    let mut i = 0;
-    while i < full {
+    // Two vectors per step, as in `zip_chunk`; whole chunks let the loads and stores go
+    // without bounds checks.
+    let pairs = n / (2 * w) * (2 * w);
+    for ((((ac, bc), cc), o0), o1) in a[..pairs]
+        .chunks_exact(2 * w)
+        .zip(b[..pairs].chunks_exact(2 * w))
+        .zip(c[..pairs].chunks_exact(2 * w))
+        .zip(out0[..pairs].chunks_exact_mut(2 * w))
+        .zip(out1[..pairs].chunks_exact_mut(2 * w))
+    {
+        let (p0, q0) = f(L::load(ac), L::load(bc), L::load(cc));
+        let (p1, q1) = f(L::load(&ac[w..]), L::load(&bc[w..]), L::load(&cc[w..]));
+        p0.store(&mut o0[..w]);
+        q0.store(&mut o1[..w]);
+        p1.store(&mut o0[w..]);
+        q1.store(&mut o1[w..]);
+    }
+    let mut i = pairs;
+    if i + w <= n {
         let (p, q) = f(L::load(&a[i..]), L::load(&b[i..]), L::load(&c[i..]));
         p.store(&mut out0[i..]);
         q.store(&mut out1[i..]);
@@ -396,6 +412,51 @@ mod tests {
     fn rows_of_scalar_and_empty() {
         assert_eq!(Rows::new(&[], 0).count(), 1);
         assert_eq!(Rows::new(&[0, 5], 1).count(), 0);
+    }
+
+    struct Zip3<'a> {
+        a: &'a [f32],
+        b: &'a [f32],
+        c: &'a [f32],
+        out0: &'a mut [f32],
+        out1: &'a mut [f32],
+    }
+
+    impl crate::simd::LaneTask<f32> for Zip3<'_> {
+        type Output = ();
+        fn run<L: crate::simd::Lanes<f32>>(self) {
+            zip3_lanes::<f32, L>(self.a, self.b, self.c, self.out0, self.out1, |a, b, c| (a + b, a - c));
+        }
+    }
+
+    #[test]
+    fn zip3_reaches_every_element_at_every_length_and_level() {
+        // Lengths through several pairs of vectors, the single vector and the padded tail.
+        for level in crate::simd::Level::available() {
+            for n in 0..80 {
+                let a: Vec<f32> = (0..n).map(|i| i as f32).collect();
+                let b: Vec<f32> = (0..n).map(|i| 0.5 * i as f32 + 1.0).collect();
+                let c: Vec<f32> = (0..n).map(|i| 3.0 - i as f32).collect();
+                let (mut out0, mut out1) = (vec![f32::NAN; n], vec![f32::NAN; n]);
+                crate::simd::dispatch(
+                    level,
+                    Zip3 {
+                        a: &a,
+                        b: &b,
+                        c: &c,
+                        out0: &mut out0,
+                        out1: &mut out1,
+                    },
+                );
+                for i in 0..n {
+                    assert_eq!(
+                        (out0[i], out1[i]),
+                        (a[i] + b[i], a[i] - c[i]),
+                        "{level} n = {n}, i = {i}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
