@@ -94,10 +94,7 @@ pub trait Real:
     /// ratio times the Gaussian; 4 ULP).
     #[inline(always)]
     fn gelu(self) -> Self {
-        let y = self * normal_cdf(self);
-        let inf = Self::splat(f64::INFINITY);
-        let y = Self::select(self.eq(-inf), Self::splat(-0.0), y);
-        Self::select(self.eq(inf), inf, y)
+        with_limits(self, self * normal_cdf(self), -0.0, f64::INFINITY)
     }
 
     /// GELU's derivative `Φ(x) + x·φ(x)`; 0 at −∞ and 1 at +∞. The default adds the two
@@ -109,20 +106,26 @@ pub trait Real:
         let (s, s_lo) = crate::dd::two_prod(self, self);
         let s_lo = Self::select(s_lo.is_nan(), Self::splat(0.0), s_lo);
         let pdf = crate::dd::exp_dd(s * Self::splat(-0.5), s_lo * Self::splat(-0.5)) * Self::splat(FRAC_1_SQRT_2PI);
-        let d = normal_cdf(self) + self * pdf;
-        let inf = Self::splat(f64::INFINITY);
-        let d = Self::select(self.eq(-inf), Self::splat(0.0), d);
-        Self::select(self.eq(inf), Self::splat(1.0), d)
+        with_limits(self, normal_cdf(self) + self * pdf, 0.0, 1.0)
     }
 
     /// `e^{self + lo}` for the low word `lo` of a double-word argument (`|lo| ≤
-    /// ulp(self)`), within the bound of [`Real::exp`] plus 0.5 ULP; a NaN `lo` gives NaN.
-    /// Single-precision vector lanes fold `lo` into the argument reduction (the softmax
-    /// rows' exponential: 1.5 ULP).
+    /// ulp(self)`), within the bound of [`Real::exp`] plus 0.5 ULP. A NaN `lo` gives NaN
+    /// where `self` is finite and is ignored where it is infinite (the error term of a sum
+    /// that overflowed). Single-precision vector lanes fold `lo` into the argument
+    /// reduction (the softmax rows' exponential: 1.5 ULP).
     #[inline(always)]
     fn exp_with_lo(self, lo: Self) -> Self {
         let e = self.exp();
-        Self::select(e.is_infinite(), e, e.mul_add(lo, e))
+        Self::select(e.is_infinite() | self.is_infinite(), e, e.mul_add(lo, e))
+    }
+
+    /// `eˣ` within 1.5 ULP, where that is cheaper than [`Real::exp`]'s 1 ULP:
+    /// single-precision vector lanes skip the carried reduction error
+    /// ([`Real::exp_with_lo`] without a low word). The default is [`Real::exp`].
+    #[inline(always)]
+    fn exp_fast(self) -> Self {
+        self.exp()
     }
 
     /// `(sin x, cos x)`, sharing the argument reduction where the lane type can.
@@ -165,6 +168,15 @@ pub trait Real:
         let m = Self::select(self.le(other), self, other);
         Self::select(self.is_nan() | other.is_nan(), self + other, m)
     }
+}
+
+/// `y`, but `at_neg` at `x = −∞` and `at_pos` at `x = +∞`: the limits where a formula
+/// would compute `∞·0` or `∞/∞`.
+#[inline(always)]
+pub fn with_limits<L: Real>(x: L, y: L, at_neg: f64, at_pos: f64) -> L {
+    let inf = L::splat(f64::INFINITY);
+    let y = L::select(x.eq(-inf), L::splat(at_neg), y);
+    L::select(x.eq(inf), L::splat(at_pos), y)
 }
 
 /// 1/√2 as a double word.

@@ -19,14 +19,7 @@ pub(crate) fn nan_through<L: Real>(x: L, y: L) -> L {
     L::select(x.is_nan(), x, y)
 }
 
-/// `y`, but `at_neg` at `x = −∞` and `at_pos` at `x = +∞`: the limits where the
-/// formula would compute `∞·0` or `∞/∞`.
-#[inline(always)]
-pub(crate) fn with_limits<L: Real>(x: L, y: L, at_neg: f64, at_pos: f64) -> L {
-    let inf = L::splat(f64::INFINITY);
-    let y = L::select(x.eq(-inf), L::splat(at_neg), y);
-    L::select(x.eq(inf), L::splat(at_pos), y)
-}
+pub(crate) use actfn_math::with_limits;
 
 /// `1/(1 + e)` for `0 ≤ e ≤ 1`, with `1 + e` carried as a double word and one Newton
 /// step, so that only the final rounding and `e`'s own error remain (what makes the

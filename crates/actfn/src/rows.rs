@@ -233,13 +233,6 @@ fn plain_max<L: Real>(m: L, v: L) -> L {
     L::select(m.ge(v), m, v)
 }
 
-/// `v − m = d + d_lo` exactly (`d_lo = 0` where `v` is infinite).
-#[inline(always)]
-fn shifted<L: Real>(v: L, m: L) -> (L, L) {
-    let (d, d_lo) = dd::two_sum(v, -m);
-    (d, L::select(d_lo.is_nan(), L::splat(0.0), d_lo))
-}
-
 /// [`forward_block`] at a vector level, in the element type's lanes (for `f32` data twice
 /// the lanes of the `f64` path): `x − m = d + d_lo` split exactly and `e = e^{d + d_lo}`
 /// ([`Real::exp_with_lo`], 1.5 ULP in `f32` lanes), the sum kept as a double word; softmax
@@ -280,12 +273,7 @@ fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: 
             #[inline(always)]
             |j, whole| {
                 let d = load_at::<E, L>(src, b, j, pad, whole) - m;
-                let e = if L::PRECISION < 53 {
-                    d.exp_with_lo(L::splat(0.0))
-                } else {
-                    d.exp()
-                };
-                sum.add_finite(e);
+                sum.add_finite(d.exp_fast());
             },
         );
         let (s, s_lo) = sum.total::<E>(b.contiguous);
@@ -306,13 +294,9 @@ fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: 
             #[inline(always)]
             |j, whole| {
                 let v = sign * load_at::<E, L>(x.unwrap_or(y), b, j, pad, whole);
-                // Single-precision lanes' `exp_with_lo` already drops the low word where
-                // `|d| > 104`, the only place it can be NaN (an infinite `v`).
-                let (d, d_lo) = if L::PRECISION < 53 {
-                    dd::two_sum(v, -m)
-                } else {
-                    shifted(v, m)
-                };
+                // `v − m = d + d_lo` exactly; `d_lo` is NaN only where `d` is infinite (or
+                // NaN), where `exp_with_lo` ignores it.
+                let (d, d_lo) = dd::two_sum(v, -m);
                 let e = d.exp_with_lo(d_lo);
                 sum.add_finite(e);
                 store_at(e, y, b, j, whole);

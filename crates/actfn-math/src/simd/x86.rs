@@ -460,6 +460,10 @@ impl Real for F32x16 {
         vmath::f32::exp_with_lo(self, lo)
     }
     #[inline(always)]
+    fn exp_fast(self) -> Self {
+        vmath::f32::exp_with_lo(self, Self::splat(0.0))
+    }
+    #[inline(always)]
     fn sin_cos_dd(self, lo: Self) -> (Self, Self) {
         vmath::f32::sin_cos_dd(self, lo)
     }
@@ -755,6 +759,10 @@ impl Real for F32x8 {
     #[inline(always)]
     fn exp_with_lo(self, lo: Self) -> Self {
         vmath::f32::exp_with_lo(self, lo)
+    }
+    #[inline(always)]
+    fn exp_fast(self) -> Self {
+        vmath::f32::exp_with_lo(self, Self::splat(0.0))
     }
     #[inline(always)]
     fn sin_cos_dd(self, lo: Self) -> (Self, Self) {
