@@ -433,8 +433,16 @@ impl<L: Real> Pointwise<L> for Threshold<L> {
 pub(crate) struct Squareplus<L> {
     b: L,
     sqrt_b: L,
-    /// `b` is far from both ends of the exponent range ([`Squareplus::h`]).
-    moderate_b: bool,
+    /// `b` is far from both ends of the exponent range and the lanes are single precision
+    /// or carry `f32` elements, so `x² + b` cannot leave the normal range below
+    /// [`Squareplus::big`] ([`Squareplus::h`]).
+    direct_h: bool,
+    /// Lanes with `|x|` above this take `hypot`: 2⁶⁰ in `f32` lanes, 2⁵⁰⁰ in `f64` lanes
+    /// (where `f32` elements never reach it).
+    big: f64,
+    /// `f32` elements in `f64` lanes: `2h·(h − x)` stays below 2²⁶⁰, so the backward
+    /// divides once.
+    wide_f32: bool,
 }
 
 pub(crate) const SQUAREPLUS: Info = Info {
@@ -454,15 +462,17 @@ pub(crate) const SQUAREPLUS: Info = Info {
 };
 
 impl<L: Real> Squareplus<L> {
-    /// `h = √(x² + b)`. In single-precision lanes one fused multiply-add and a square root
-    /// (0.75 ULP) where neither `x²` nor `b` can leave the normal range (`|x| ≤ 2⁶⁰`, `b` in
-    /// `[2⁻¹⁰⁰, 2¹⁰⁰]`); lanes outside take the overflow-free `hypot` (computed only for a
-    /// vector that has one).
+    /// `h = √(x² + b)`. In single-precision lanes, and in `f64` lanes carrying `f32`
+    /// elements, one fused multiply-add and a square root (0.75 ULP of the lane type) where
+    /// neither `x²` nor `b` can leave the normal range (`|x|` below [`Squareplus::big`], `b`
+    /// in `[2⁻¹⁰⁰, 2¹⁰⁰]`); lanes outside take the overflow-free `hypot` (computed only for
+    /// a vector that has one). `f64` elements always take `hypot` (correctly scaled, for
+    /// the `f64` bound).
     #[inline(always)]
     fn h(&self, x: L) -> L {
-        if L::PRECISION < 53 && self.moderate_b {
+        if self.direct_h {
             let h = x.mul_add(x, self.b).sqrt();
-            let big = x.abs().gt(L::splat(2f64.powi(60)));
+            let big = x.abs().gt(L::splat(self.big));
             if big.any() {
                 L::select(big, x.hypot(self.sqrt_b), h)
             } else {
@@ -478,10 +488,13 @@ impl<L: Real> Pointwise<L> for Squareplus<L> {
     fn new(p: &Params<'_, L>) -> Self {
         let b = p.get(0);
         let raw = p.raw(0);
+        let single = L::PRECISION < 53;
         Squareplus {
             b,
             sqrt_b: b.sqrt(),
-            moderate_b: (2f64.powi(-100)..=2f64.powi(100)).contains(&raw),
+            direct_h: (single || p.rounds_to_f32()) && (2f64.powi(-100)..=2f64.powi(100)).contains(&raw),
+            big: if single { 2f64.powi(60) } else { 2f64.powi(500) },
+            wide_f32: p.rounds_to_f32(),
         }
     }
     #[inline(always)]
@@ -497,11 +510,17 @@ impl<L: Real> Pointwise<L> for Squareplus<L> {
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
-        // (1 + x/h)/2 for x ≥ 0 and (1 + x/h)/2 = (b/(h − x))/(2h) for x < 0 (2h·(h − x)
-        // would overflow first), the last division shared.
+        // (1 + x/h)/2 for x ≥ 0 and (1 + x/h)/2 = b/(2h·(h − x)) for x < 0, one division
+        // shared; in `f64` elements 2h·(h − x) could overflow first, so they divide by
+        // h − x and by 2h in turn.
         let h = self.h(x);
         let pos = x.ge(zero());
-        let q = L::select(pos, x, self.b / (h - x)) / L::select(pos, h, L::splat(2.0) * h);
+        let two_h = L::splat(2.0) * h;
+        let q = if self.wide_f32 {
+            L::select(pos, x, self.b) / L::select(pos, h, two_h * (h - x))
+        } else {
+            L::select(pos, x, self.b / (h - x)) / L::select(pos, h, two_h)
+        };
         let d = L::select(pos, L::splat(0.5) * (one::<L>() + q), q);
         let d = L::select(x.is_infinite(), L::select(pos, one(), zero()), d);
         g * L::select(h.eq(zero()), L::splat(0.5), d)
