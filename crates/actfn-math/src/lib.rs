@@ -25,4 +25,4 @@ pub mod ulp;
 pub(crate) mod vmath;
 
 pub use element::Element;
-pub use real::{with_limits, Mask, Real};
+pub use real::{with_limits, ExpParts, Mask, Real};

@@ -80,13 +80,14 @@ pub(crate) fn sigmoid_dd<L: Real>(hi: L, lo: L) -> L {
 }
 
 /// `n/(d + d_lo)²` for a double-word `d + d_lo` (`|d_lo| ≤ ulp(d)`): the square as a
-/// double word, the quotient corrected by its remainder, so that only the final rounding
-/// and `n`'s own error remain.
+/// double word, the quotient from a reciprocal seed ([`Real::recip_seed`]: 2⁻¹⁴ in `f32`
+/// AVX-512 lanes, the division elsewhere) corrected by its remainder, which leaves the
+/// seed's error squared (2⁻²⁸), the final rounding and `n`'s own error.
 #[inline(always)]
 pub(crate) fn over_square_dd<L: Real>(n: L, d: L, d_lo: L) -> L {
     let p = d * d;
     let p_lo = d.mul_add(d, -p) + L::splat(2.0) * d * d_lo;
-    let r = one::<L>() / p;
+    let r = p.recip_seed();
     let q = n * r;
     let rem = (-q).mul_add(p, n) - q * p_lo;
     rem.mul_add(r, q)

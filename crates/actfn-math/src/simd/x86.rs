@@ -226,6 +226,10 @@ macro_rules! real_math {
             vmath::$m::one_minus_exp(self)
         }
         #[inline(always)]
+        fn exp_parts(self) -> crate::ExpParts<Self> {
+            vmath::$m::exp_parts(self)
+        }
+        #[inline(always)]
         fn ln(self) -> Self {
             vmath::$m::ln(self)
         }
@@ -441,6 +445,10 @@ impl Real for F32x16 {
     #[inline(always)]
     fn sqrt(self) -> Self {
         F32x16(unsafe { _mm512_sqrt_ps(self.0) })
+    }
+    #[inline(always)]
+    fn recip_seed(self) -> Self {
+        F32x16(unsafe { _mm512_rcp14_ps(self.0) })
     }
     #[inline(always)]
     fn round_f32(self) -> Self {

@@ -8,8 +8,8 @@ use crate::{dd, Mask};
 
 const LOG2E: f64 = core::f64::consts::LOG2_E;
 /// ln 2 in two parts: the high part has 32 significant bits, so `n·LN2_HI` is exact.
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+pub(crate) const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
+pub(crate) const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
 
 /// `expm1(r)/r² − 1/r`'s Taylor coefficients 1/k!, k = 2..=13: on |r| ≤ ln2/2 the
 /// truncation error is below r¹⁴/14! ≤ 2^-58 relative.
@@ -50,6 +50,20 @@ fn exp_scaled<V: Vf>(x: V, k: f64) -> V {
     let r = (-n).mul_add(V::splat(LN2_HI), x);
     let r = (-n).mul_add(V::splat(LN2_LO), r);
     (V::splat(1.0) + expm1_kernel(r)).ldexp(n + V::splat(k))
+}
+
+/// `eˣ` for `x ≤ 0` as `2ⁿ·(1 + m)` ([`crate::ExpParts`]): [`exp`]'s reduction, `m` its
+/// expm1 kernel.
+#[inline(always)]
+pub(crate) fn exp_parts<V: Vf>(x: V) -> crate::ExpParts<V> {
+    let x = x.clamp_keep_nan(-746.0, 0.0);
+    let n = (x * V::splat(LOG2E)).round_even();
+    let r = (-n).mul_add(V::splat(LN2_HI), x);
+    let r = (-n).mul_add(V::splat(LN2_LO), r);
+    crate::ExpParts {
+        scale: V::splat(1.0).ldexp(n),
+        m: expm1_kernel(r),
+    }
 }
 
 /// `eˣ − 1`. Same reduction with its rounding error `c` carried:

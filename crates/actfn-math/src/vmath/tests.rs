@@ -11,6 +11,8 @@ use crate::{Element, Real};
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum F {
     Exp,
+    /// `exp_parts(x).value()`: `eˣ` for `x ≤ 0`, `1` above.
+    ExpParts,
     Expm1,
     OneMinusExp,
     Ln1p,
@@ -30,6 +32,7 @@ impl F {
     fn lane<L: Real>(self, v: L) -> L {
         match self {
             F::Exp => v.exp(),
+            F::ExpParts => v.exp_parts().value(),
             F::Expm1 => v.exp_m1(),
             F::OneMinusExp => v.one_minus_exp(),
             F::Ln1p => v.ln_1p(),
@@ -48,6 +51,7 @@ impl F {
     fn reference(self, v: f64) -> f64 {
         match self {
             F::Exp => libm::exp(v),
+            F::ExpParts => libm::exp(if v > 0.0 { 0.0 } else { v }),
             F::Expm1 => libm::expm1(v),
             F::OneMinusExp => -libm::expm1(if v > 0.0 { 0.0 } else { v }),
             F::Ln1p => libm::log1p(v),
@@ -75,6 +79,7 @@ impl F {
     fn bounds(self) -> (f64, f64) {
         match self {
             F::Exp | F::Ln1p | F::Ln | F::Hypot3 => (2.0, 1.0),
+            F::ExpParts => (2.0, 1.5),
             F::Erf | F::Sin | F::Cos => (2.0, 0.51),
             F::Erfc => (4.0, 2.0),
             F::Expm1 | F::OneMinusExp | F::Cosh => (3.0, 2.0),
@@ -102,7 +107,7 @@ impl F {
         };
         let (lo, hi) = match self {
             F::Exp | F::Expm1 => (-750.0, 712.0),
-            F::OneMinusExp => (-750.0, 10.0),
+            F::OneMinusExp | F::ExpParts => (-750.0, 10.0),
             F::Ln1p => (-1.0, 50.0),
             F::Ln => (0.0, 1e3),
             F::Tanh | F::Erf | F::Erfc | F::Gelu | F::GeluPrime => (-30.0, 30.0),
@@ -217,8 +222,9 @@ fn check<E: Element>(level: Level, f: F) -> f64 {
     worst
 }
 
-const ALL: [F; 12] = [
+const ALL: [F; 13] = [
     F::Exp,
+    F::ExpParts,
     F::Expm1,
     F::OneMinusExp,
     F::Ln1p,
@@ -389,6 +395,74 @@ fn f32_exp_with_a_low_word_is_within_1_5_ulp() {
             worst = worst.max(err);
         }
         println!("{level:7} exp_with_lo f32: {worst:.3} ULP");
+    }
+}
+
+struct OnePlusXPlusExp<'a, E> {
+    x: &'a [E],
+    y: &'a mut [E],
+}
+
+impl<E: Element> LaneTask<E> for OnePlusXPlusExp<'_, E> {
+    type Output = ();
+    fn run<L: Lanes<E>>(self) {
+        map_lanes::<E, L>(self.x, self.y, |x| x.exp_parts().plus(L::splat(1.0) + x));
+    }
+}
+
+#[test]
+fn f32_exp_parts_sum_carries_a_fraction_of_the_exponentials_error() {
+    // SiLU′'s bracket 1 + x + eˣ, which cancels at x = −1.2785: (1 + x) + 2ⁿ is exact on
+    // [−2, −0.5], so the sum's error is 2ⁿ·m's plus its final rounding. Bound: 1.5 ULP
+    // of m (its rounding, the reduction's and the polynomial's) times 2ⁿ = ¼, plus half an
+    // ULP of the result; near the zero m ≈ 0.11, so 2⁻²⁸·⁶ in f32 where plain (1 + x) +
+    // eˣ carries up to 2⁻²⁶. The reference is 1 + x + eˣ in f64 with its
+    // rounding recovered (1 + x exact, eˣ from libm, whose error is allowed for). f32 only:
+    // an f64 reference would need eˣ in double-double (and f64 SiLU keeps its wide window).
+    fn run<E: Element>(level: Level) -> f64 {
+        let mut next = xorshift_uniform(0x9e37_79b9_7f4a_7c15u64);
+        let xs: Vec<E> = (0..200_000)
+            .map(|k| {
+                let t = next();
+                // A quarter of the points within 1/32 of the zero, where SiLU's f32
+                // window ends.
+                E::from_f64(if k % 4 == 0 {
+                    -1.2785 + (t - 0.5) / 16.0
+                } else {
+                    -1.5 + 0.45 * t
+                })
+            })
+            .collect();
+        let mut y = vec![E::from_f64(0.0); xs.len()];
+        dispatch(level, OnePlusXPlusExp { x: &xs, y: &mut y });
+        assert_eq!(E::PRECISION, 24);
+        let p = 24;
+        let mut worst = 0.0f64;
+        for (&xi, &yi) in xs.iter().zip(&y) {
+            let x = xi.to_f64();
+            let e = libm::exp(x);
+            // 1 + x is exact here; (1 + x) + e with its rounding error recovered.
+            let a = 1.0 + x;
+            let s = a + e;
+            let want = s + ((a - s) + e);
+            // n = −2 on all of [−1.73, −1.04]: m = 4eˣ − 1.
+            let m = 4.0 * e - 1.0;
+            let bound = 0.25 * 1.5 * 2f64.powi(libm::ilogb(m) - p + 1);
+            let half_ulp = 2f64.powi(libm::ilogb(want) - p);
+            let err = (yi.to_f64() - want).abs() - half_ulp - 2f64.powi(-53) * e;
+            assert!(
+                err <= bound,
+                "{level} {}: 1 + x + e^x at {x:e} = {:e}, want {want:e}: excess {err:e}",
+                E::NAME,
+                yi.to_f64()
+            );
+            worst = worst.max((err + 2f64.powi(-53) * e) / (bound / 1.5));
+        }
+        worst
+    }
+    for level in Level::available() {
+        let worst = run::<f32>(level);
+        println!("{level:7} exp_parts plus f32: {worst:.2} ULP of m (times 2ⁿ) beyond the result's half ULP");
     }
 }
 

@@ -1,7 +1,7 @@
 //! The logistic and hyperbolic family: sigmoid, tanh, and the activations built from
 //! them (SiLU, Mish, LogSigmoid, Softsign, Tanhshrink).
 
-use actfn_math::{dd, Real};
+use actfn_math::{dd, ExpParts, Mask, Real};
 
 use crate::info::{props, Family, Info, OpShape};
 use crate::lanes::{
@@ -76,6 +76,22 @@ impl<L: Real> Pointwise<L> for Tanh {
     }
 }
 
+/// Where [`SplitExp`] splits the exponential.
+const DEEP_BELOW: f64 = -80.0;
+
+/// `$kernel::<L, true>(x)` for a vector with a lane below [`DEEP_BELOW`] (or a NaN lane
+/// compares false and stays shallow), `$kernel::<L, false>(x)` for the others.
+macro_rules! by_depth {
+    ($kernel:ident, $x:expr) => {{
+        let x = $x;
+        if x.lt(L::splat(DEEP_BELOW)).any() {
+            $kernel::<L, true>(x)
+        } else {
+            $kernel::<L, false>(x)
+        }
+    }};
+}
+
 /// `silu(x) = x·σ(x)`.
 pub(crate) struct Silu;
 
@@ -107,11 +123,12 @@ impl<L: Real> Pointwise<L> for Silu {
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {
-        with_limits(x, silu_quotient(x), -0.0, f64::INFINITY)
+        let y = by_depth!(silu_quotient, x);
+        with_limits(x, y, -0.0, f64::INFINITY)
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
-        let d = roots::SILU.apply(x, silu_prime_quotient(x));
+        let d = roots::SILU.apply(x, by_depth!(silu_prime_quotient, x));
         g * with_limits(x, d, 0.0, 1.0)
     }
 }
@@ -120,26 +137,58 @@ impl<L: Real> Pointwise<L> for Silu {
 /// family: below `x = −80`, where `e` leaves the normal range before `x·e` does, `u =
 /// e^{−|x|/2}` and `e = u·u`, so that `x·e = (x·u)·u` can be formed without underflow
 /// (in `f64` too: below −708 the split keeps a subnormal result exact where `e` itself
-/// has few bits); elsewhere `u = e`. The exponential is [`Real::exp_fast`], which in
-/// `f32` lanes skips the carried reduction error: within 1.5 ULP instead of 1, and 10 %
-/// faster SiLU, which every form below has the budget for.
-struct SplitExp<L: Real> {
+/// has few bits); elsewhere `u = e`. The exponential comes in parts ([`Real::exp_parts`]):
+/// `e` within 1.5 ULP in `f32` lanes (no carried reduction error: 10 % faster SiLU, which
+/// every form below has the budget for), and [`SplitExp::plus`] for SiLU′'s bracket.
+///
+/// `DEEP = false` leaves the split out (`u = e`): [`by_depth!`] picks it for the vectors
+/// without a lane below −80, which saves SiLU's backward three multiplications and three
+/// selections a vector.
+struct SplitExp<L: Real, const DEEP: bool> {
     u: L,
     e: L,
-    /// The lanes where `e = u·u`.
+    /// The lanes where `e = u·u` (read only when `DEEP`).
     deep: <L as Real>::Mask,
+    /// `u` in parts.
+    parts: ExpParts<L>,
 }
 
-impl<L: Real> SplitExp<L> {
+impl<L: Real, const DEEP: bool> SplitExp<L, DEEP> {
     #[inline(always)]
     fn of(x: L) -> Self {
         let a = -x.abs();
-        let deep = a.lt(L::splat(-80.0));
-        let u = L::select(deep, a * L::splat(0.5), a).exp_fast();
+        let deep = a.lt(L::splat(DEEP_BELOW));
+        let parts = if DEEP { L::select(deep, a * L::splat(0.5), a) } else { a }.exp_parts();
+        let u = parts.value();
         SplitExp {
             u,
-            e: L::select(deep, u * u, u),
+            e: if DEEP { L::select(deep, u * u, u) } else { u },
             deep,
+            parts,
+        }
+    }
+
+    /// `v + e` for `x < 0`, through [`ExpParts::plus`]: where `v + 2ⁿ` is exact, its error
+    /// is `2ⁿ·m`'s, at most a fifth of `e`'s half ULP near SiLU′'s zero (plain `v + e` in
+    /// the deep lanes, where `e` is negligible).
+    #[inline(always)]
+    fn plus(&self, v: L) -> L {
+        let sum = self.parts.plus(v);
+        if DEEP {
+            L::select(self.deep, v + self.e, sum)
+        } else {
+            sum
+        }
+    }
+
+    /// `v·e`, formed as `(v·u)·u` in the deep lanes.
+    #[inline(always)]
+    fn scale(&self, v: L) -> L {
+        let vu = v * self.u;
+        if DEEP {
+            L::select(self.deep, vu * self.u, vu)
+        } else {
+            vu
         }
     }
 }
@@ -151,33 +200,33 @@ impl<L: Real> SplitExp<L> {
 /// below −80, where the split exponential's error counts twice); 2 ULP in `f64` on the
 /// golden inputs.
 #[inline(always)]
-fn silu_quotient<L: Real>(x: L) -> L {
-    let SplitExp { u, e, deep } = SplitExp::of(x);
-    let xu = x * u;
-    let num = L::select(x.ge(zero()), x, L::select(deep, xu * u, xu));
-    num / (one::<L>() + e)
+fn silu_quotient<L: Real, const DEEP: bool>(x: L) -> L {
+    let split = SplitExp::<L, DEEP>::of(x);
+    let num = L::select(x.ge(zero()), x, split.scale(x));
+    num / (one::<L>() + split.e)
 }
 
 /// `silu′(x) = σ(x)·(1 + x·σ(−x))` at every precision over `(1 + e)²`, `e = e^{−|x|}`:
 /// `((1 + e) + x·e)/(1 + e)²` for `x ≥ 0` (all terms positive, `1 + e` split exactly) and
-/// `e·((1 + x) + e)/(1 + e)²` for `x < 0`, `1 + x` exact where it matters so that the
-/// bracket cancels only through `e`'s own error: 0.56 ULP of `e` against `|1 + x + e|`,
-/// within budget beyond 0.25 of the zero at −1.2785, where the caller's series takes over. The square is a
-/// double word and the quotient corrected ([`over_one_plus_squared`]); `e·(…)` is split
-/// below −80 as in [`silu_quotient`].
+/// `e·((1 + x) + e)/(1 + e)²` for `x < 0`, the bracket formed as `((1 + x) + 2ⁿ) + 2ⁿ·m`
+/// ([`SplitExp::plus`]) with its first sum exact where it matters, so that it cancels only
+/// through `2ⁿ·m`'s error: below 2⁻²⁸·⁶ against `|1 + x + e| ≈ 1.28·|x + 1.2785|`, within
+/// budget beyond 1/32 of the zero in `f32` (1/4 in `f64`), where the caller's series takes
+/// over. The square is a double word and the quotient corrected
+/// ([`over_one_plus_squared`]); `e·(…)` is split below −80 as in [`silu_quotient`].
 /// Bound: 4 ULP in `f32` (measured max 2.82 on the accuracy test's grid); 2 ULP in `f64`.
 #[inline(always)]
-fn silu_prime_quotient<L: Real>(x: L) -> L {
+fn silu_prime_quotient<L: Real, const DEEP: bool>(x: L) -> L {
     let one = one::<L>();
-    let SplitExp { u, e, deep } = SplitExp::of(x);
+    let split = SplitExp::<L, DEEP>::of(x);
+    let e = split.e;
     let d = one + e;
     let n_pos = x.mul_add(e, d) + ((one - d) + e);
     // 1 + x is exact for x ≤ −0.5 (Sterbenz on [−2, −0.5]; below, 1 and x are multiples
-    // of x's ULP and |1 + x| < |x|), which covers the bracket's cancellation near −1.28;
-    // on (−0.5, 0) the bracket exceeds 1.1 and its two roundings stay within one ULP.
-    let s = (one + x) + e;
-    let su = s * u;
-    let n_neg = L::select(deep, su * u, su);
+    // of x's ULP and |1 + x| < |x|), and so is (1 + x) + 2ⁿ on [−2, −0.5] (a multiple of
+    // x's ULP below 1), which covers the bracket's cancellation near −1.28; on (−0.5, 0)
+    // the bracket exceeds 1.1 and its roundings stay within one ULP.
+    let n_neg = split.scale(split.plus(one + x));
     over_one_plus_squared(L::select(x.ge(zero()), n_pos, n_neg), e)
 }
 
@@ -209,11 +258,12 @@ impl<L: Real> Pointwise<L> for Mish {
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {
-        with_limits(x, mish_rational(x), -0.0, f64::INFINITY)
+        let y = by_depth!(mish_rational, x);
+        with_limits(x, y, -0.0, f64::INFINITY)
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
-        let d = roots::MISH.apply(x, mish_prime_rational(x));
+        let d = roots::MISH.apply(x, by_depth!(mish_prime_rational, x));
         g * with_limits(x, d, 0.0, 1.0)
     }
 }
@@ -226,16 +276,16 @@ impl<L: Real> Pointwise<L> for Mish {
 /// exponential instead of exp, log1p and tanh.
 /// Bound: 4 ULP in `f32` (measured max 2.27 on the accuracy test's grid); 2 ULP in `f64`.
 #[inline(always)]
-fn mish_rational<L: Real>(x: L) -> L {
+fn mish_rational<L: Real, const DEEP: bool>(x: L) -> L {
     let one = one::<L>();
     let two = L::splat(2.0);
-    let SplitExp { u, e: w, deep } = SplitExp::of(x);
+    let split = SplitExp::<L, DEEP>::of(x);
+    let w = split.e;
     let t = two * w;
     let pos = x.ge(zero());
     let c_num = L::select(pos, t * w, w.mul_add(w, w));
     let c_den = L::select(pos, t.mul_add(w, one + t), w.mul_add(w + two, two));
-    let xu = x * u;
-    let base = L::select(pos, x, L::select(deep, xu * u, xu));
+    let base = L::select(pos, x, split.scale(x));
     (-base).mul_add(c_num / c_den, base)
 }
 
@@ -254,13 +304,14 @@ fn mish_rational<L: Real>(x: L) -> L {
 /// `f32` (−1024 in `f64`), so that `w = 0` gives 0 for every finite `x`.
 /// Bound: 4 ULP in `f32` (measured max 3.03 on the accuracy test's grid); 2 ULP in `f64`.
 #[inline(always)]
-fn mish_prime_rational<L: Real>(x: L) -> L {
+fn mish_prime_rational<L: Real, const DEEP: bool>(x: L) -> L {
     let one = one::<L>();
     let two = L::splat(2.0);
     let four = L::splat(4.0);
-    let SplitExp { u, e: w, deep } = SplitExp::of(x);
+    let split = SplitExp::<L, DEEP>::of(x);
+    let w = split.e;
     // x ≥ 0: the correction's numerator 2w²·(2x(1 + w) − D) and denominator D.
-    let xw = L::select(deep, x * u * u, x * u);
+    let xw = split.scale(x);
     let t = two * w;
     let d_pos = t.mul_add(w, one + t);
     let num_pos = t * (xw + xw).mul_add(one + w, -(w * d_pos));
@@ -274,8 +325,7 @@ fn mish_prime_rational<L: Real>(x: L) -> L {
     let (s, s_lo) = dd::two_sum(one, x_c);
     let c = w.mul_add(w + four, four.mul_add(x_c, L::splat(6.0)));
     let b = w.mul_add(c, four * s) + four * s_lo;
-    let bu = b * u;
-    let num_neg = L::select(deep, bu * u, bu);
+    let num_neg = split.scale(b);
     let pos = x.ge(zero());
     let q = over_square_dd(
         L::select(pos, num_pos, num_neg),
