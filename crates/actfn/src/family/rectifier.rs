@@ -435,11 +435,8 @@ pub(crate) struct Squareplus<L> {
     sqrt_b: L,
     /// `b` is far from both ends of the exponent range and the lanes are single precision
     /// or carry `f32` elements, so `x² + b` cannot leave the normal range below
-    /// [`Squareplus::big`] ([`Squareplus::h`]).
+    /// [`Squareplus::BIG`] ([`Squareplus::h`]).
     direct_h: bool,
-    /// Lanes with `|x|` above this take `hypot`: 2⁶⁰ in `f32` lanes, 2⁵⁰⁰ in `f64` lanes
-    /// (where `f32` elements never reach it).
-    big: f64,
     /// `f32` elements in `f64` lanes: `2h·(h − x)` stays below 2²⁶⁰, so the backward
     /// divides once.
     wide_f32: bool,
@@ -462,9 +459,13 @@ pub(crate) const SQUAREPLUS: Info = Info {
 };
 
 impl<L: Real> Squareplus<L> {
+    /// Lanes with `|x|` above this take `hypot`: 2⁶⁰ in `f32` lanes, 2⁵⁰⁰ in `f64` lanes
+    /// (where `f32` elements never reach it).
+    const BIG: f64 = f64::from_bits((1023 + if L::PRECISION < 53 { 60 } else { 500 }) << 52);
+
     /// `h = √(x² + b)`. In single-precision lanes, and in `f64` lanes carrying `f32`
     /// elements, one fused multiply-add and a square root (0.75 ULP of the lane type) where
-    /// neither `x²` nor `b` can leave the normal range (`|x|` below [`Squareplus::big`], `b`
+    /// neither `x²` nor `b` can leave the normal range (`|x|` below [`Squareplus::BIG`], `b`
     /// in `[2⁻¹⁰⁰, 2¹⁰⁰]`); lanes outside take the overflow-free `hypot` (computed only for
     /// a vector that has one). `f64` elements always take `hypot` (correctly scaled, for
     /// the `f64` bound).
@@ -472,7 +473,7 @@ impl<L: Real> Squareplus<L> {
     fn h(&self, x: L) -> L {
         if self.direct_h {
             let h = x.mul_add(x, self.b).sqrt();
-            let big = x.abs().gt(L::splat(self.big));
+            let big = x.abs().gt(L::splat(Self::BIG));
             if big.any() {
                 L::select(big, x.hypot(self.sqrt_b), h)
             } else {
@@ -488,12 +489,10 @@ impl<L: Real> Pointwise<L> for Squareplus<L> {
     fn new(p: &Params<'_, L>) -> Self {
         let b = p.get(0);
         let raw = p.raw(0);
-        let single = L::PRECISION < 53;
         Squareplus {
             b,
             sqrt_b: b.sqrt(),
-            direct_h: (single || p.rounds_to_f32()) && (2f64.powi(-100)..=2f64.powi(100)).contains(&raw),
-            big: if single { 2f64.powi(60) } else { 2f64.powi(500) },
+            direct_h: (L::PRECISION < 53 || p.rounds_to_f32()) && (2f64.powi(-100)..=2f64.powi(100)).contains(&raw),
             wide_f32: p.rounds_to_f32(),
         }
     }
