@@ -90,7 +90,13 @@ impl<E: Element> LaneTask<E> for Pointwise<'_, E> {
 
 /// `dx` of a pointwise kind (sigmoid, tanh, log_sigmoid) from its output.
 pub(crate) fn pointwise<E: Element>(op: OutputGrad, y: &[E], g: &[E], dx: &mut [E]) {
-    simd::dispatch(simd::level(), Pointwise { op, y, g, dx });
+    // Sigmoid's and tanh's cost about a copy per element: streaming stores for large
+    // outputs (measured at 16M, 1 and 2 threads: 1.2 to 1.8 times as fast).
+    let stream_min = match op {
+        OutputGrad::Sigmoid | OutputGrad::Tanh => drive::STREAM_MIN_BYTES,
+        _ => usize::MAX,
+    };
+    drive::with_stream_min_bytes(stream_min, || simd::dispatch(simd::level(), Pointwise { op, y, g, dx }));
 }
 
 struct ContiguousRows<'a, E> {

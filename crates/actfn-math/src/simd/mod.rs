@@ -251,6 +251,25 @@ pub trait Lanes<E: Element>: Real {
     fn load(src: &[E]) -> Self;
     /// Writes the lanes to the first `WIDTH` elements of `dst`.
     fn store(self, dst: &mut [E]);
+    /// Whether [`Lanes::store_stream`] bypasses the caches (the x86 lane types); where it
+    /// does not, it is [`Lanes::store`] and the drivers never call it.
+    const STREAMS: bool = false;
+    /// Writes the lanes to the first `WIDTH` elements of `dst` with a non-temporal store:
+    /// the line goes to memory without being read first and without evicting the
+    /// inputs from the caches. Until [`Lanes::stream_fence`], other threads may not see
+    /// it.
+    ///
+    /// # Panics
+    /// If `dst` is not aligned to `WIDTH · size_of::<E>()` bytes (where
+    /// [`Lanes::STREAMS`]).
+    #[inline(always)]
+    fn store_stream(self, dst: &mut [E]) {
+        self.store(dst)
+    }
+    /// Orders every earlier [`Lanes::store_stream`] before the stores that follow it
+    /// (x86's `sfence`): a driver calls it before its thread's part counts as done.
+    #[inline(always)]
+    fn stream_fence() {}
     /// A parameter as the kernels of `E` see it: rounded to `E`, in every lane.
     #[inline(always)]
     fn param(v: f64) -> Self {

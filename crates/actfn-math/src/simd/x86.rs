@@ -871,7 +871,15 @@ impl vmath::Widen for F32x8 {
 // ---------------------------------------------------------------- slices
 
 macro_rules! lanes {
-    ($t:ident, $e:ty, $token:ident, |$p:ident| $load:expr, |$v:ident, $q:ident| $store:expr, |$r:ident| $round:expr) => {
+    (
+        $t:ident,
+        $e:ty,
+        $token:ident,
+        |$p:ident| $load:expr,
+        |$v:ident, $q:ident| $store:expr,
+        |$sv:ident, $sq:ident| $stream:expr,
+        |$r:ident| $round:expr
+    ) => {
         impl Lanes<$e> for $t {
             #[inline(always)]
             fn vectorize<R>(f: impl FnOnce() -> R) -> R {
@@ -890,6 +898,25 @@ macro_rules! lanes {
                 let $q = dst.as_mut_ptr();
                 let $v = self.0;
                 unsafe { $store }
+            }
+            const STREAMS: bool = true;
+            #[inline(always)]
+            fn store_stream(self, dst: &mut [$e]) {
+                assert!(dst.len() >= <$t as Real>::LANES);
+                let $sq = dst.as_mut_ptr();
+                assert!(
+                    ($sq as usize) % (<$t as Real>::LANES * core::mem::size_of::<$e>()) == 0,
+                    "a streaming store needs an aligned destination"
+                );
+                let $sv = self.0;
+                // SAFETY: in bounds and aligned (checked above); the CPU has the
+                // features (a value of this type exists only after `dispatch` checked).
+                unsafe { $stream }
+            }
+            #[inline(always)]
+            fn stream_fence() {
+                // SAFETY: SSE is part of x86-64's baseline.
+                unsafe { _mm_sfence() }
             }
             #[inline(always)]
             fn round_element(self) -> Self {
@@ -920,6 +947,7 @@ lanes!(
     V4,
     |p| _mm512_loadu_pd(p),
     |v, q| _mm512_storeu_pd(q, v),
+    |v, q| _mm512_stream_pd(q, v),
     |r| r
 );
 lanes!(
@@ -928,6 +956,7 @@ lanes!(
     V4,
     |p| _mm512_cvtps_pd(_mm256_loadu_ps(p)),
     |v, q| _mm256_storeu_ps(q, _mm512_cvtpd_ps(v)),
+    |v, q| _mm256_stream_ps(q, _mm512_cvtpd_ps(v)),
     |r| r.round_f32()
 );
 lanes!(
@@ -936,6 +965,7 @@ lanes!(
     V4,
     |p| _mm512_loadu_ps(p),
     |v, q| _mm512_storeu_ps(q, v),
+    |v, q| _mm512_stream_ps(q, v),
     |r| r
 );
 lanes!(
@@ -944,6 +974,7 @@ lanes!(
     V3,
     |p| _mm256_loadu_pd(p),
     |v, q| _mm256_storeu_pd(q, v),
+    |v, q| _mm256_stream_pd(q, v),
     |r| r
 );
 lanes!(
@@ -952,6 +983,7 @@ lanes!(
     V3,
     |p| _mm256_cvtps_pd(_mm_loadu_ps(p)),
     |v, q| _mm_storeu_ps(q, _mm256_cvtpd_ps(v)),
+    |v, q| _mm_stream_ps(q, _mm256_cvtpd_ps(v)),
     |r| r.round_f32()
 );
 lanes!(
@@ -960,5 +992,6 @@ lanes!(
     V3,
     |p| _mm256_loadu_ps(p),
     |v, q| _mm256_storeu_ps(q, v),
+    |v, q| _mm256_stream_ps(q, v),
     |r| r
 );
