@@ -494,9 +494,19 @@ impl<E: Element> LaneTask<E> for Prelu<'_, E> {
     }
 }
 
+/// Runs a PReLU task with streaming stores when its whole output of `len` elements is
+/// large ([`drive::STREAM_MIN_BYTES`]; PReLU costs about a copy per element), whatever the
+/// length of each channel's block: the blocks share the caches.
+fn run_prelu<E: Element>(len: usize, task: Prelu<'_, E>) {
+    let large = len.saturating_mul(core::mem::size_of::<E>()) >= drive::STREAM_MIN_BYTES;
+    drive::with_stream_min_bytes(if large { 0 } else { usize::MAX }, || {
+        simd::dispatch(simd::level(), task)
+    });
+}
+
 fn prelu_forward_impl<E: Element>(blocks: &Blocks, x: &[E], y: &mut [E]) {
-    simd::dispatch(
-        simd::level(),
+    run_prelu(
+        y.len(),
         Prelu {
             blocks,
             job: PreluJob::Forward { x, y },
@@ -515,8 +525,8 @@ fn prelu_forward_in_place_impl<E: Element>(blocks: &Blocks, x: &mut [E]) {
 }
 
 fn prelu_backward_impl<E: Element>(blocks: &Blocks, x: &[E], g: &[E], dx: &mut [E]) {
-    simd::dispatch(
-        simd::level(),
+    run_prelu(
+        dx.len(),
         Prelu {
             blocks,
             job: PreluJob::Backward { x, g, dx },
