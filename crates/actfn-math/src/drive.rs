@@ -47,17 +47,26 @@ std::thread_local! {
     static STREAM_MIN: core::cell::Cell<usize> = const { core::cell::Cell::new(usize::MAX) };
 }
 
+/// Runs `f` with the thread-local `key` set to `value`, restoring it afterwards (on unwind too).
+fn with_setting<R>(
+    key: &'static std::thread::LocalKey<core::cell::Cell<usize>>,
+    value: usize,
+    f: impl FnOnce() -> R,
+) -> R {
+    struct Restore(&'static std::thread::LocalKey<core::cell::Cell<usize>>, usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            self.0.with(|c| c.set(self.1));
+        }
+    }
+    let _restore = Restore(key, key.with(|c| c.replace(value)));
+    f()
+}
+
 /// Runs `f` with the drivers' threshold for threads set to `min_len` on this thread
 /// ([`PAR_MIN_LEN`] otherwise; [`PAR_MIN_LEN_COSTLY`] for costly kernels).
 pub fn with_par_min_len<R>(min_len: usize, f: impl FnOnce() -> R) -> R {
-    struct Restore(usize);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            MIN_LEN.with(|c| c.set(self.0));
-        }
-    }
-    let _restore = Restore(MIN_LEN.with(|c| c.replace(min_len.max(64))));
-    f()
+    with_setting(&MIN_LEN, min_len.max(64), f)
 }
 
 /// The drivers' current threshold for threads ([`with_par_min_len`]).
@@ -69,14 +78,7 @@ pub fn par_min_len() -> usize {
 /// on this thread (off, `usize::MAX`, otherwise; [`STREAM_MIN_BYTES`] for the kernels
 /// that cost about a copy per element).
 pub fn with_stream_min_bytes<R>(min_bytes: usize, f: impl FnOnce() -> R) -> R {
-    struct Restore(usize);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            STREAM_MIN.with(|c| c.set(self.0));
-        }
-    }
-    let _restore = Restore(STREAM_MIN.with(|c| c.replace(min_bytes)));
-    f()
+    with_setting(&STREAM_MIN, min_bytes, f)
 }
 
 /// Whether an output of `len` elements is written with streaming stores.
@@ -86,12 +88,23 @@ fn streams<E: Element, L: Lanes<E>>(len: usize) -> bool {
 }
 
 /// How many elements of `out` precede its first address aligned for
-/// [`Lanes::store_stream`] (all of them when it has fewer).
+/// [`Lanes::store_stream`] (all of them when it has fewer); 0 when not streaming (`nt`).
 #[inline(always)]
-fn unaligned_head<E: Element, L: Lanes<E>>(out: &[E]) -> usize {
+fn stream_head<E: Element, L: Lanes<E>>(nt: bool, out: &[E]) -> usize {
+    if !(L::STREAMS && nt) {
+        return 0;
+    }
     let align = L::WIDTH * core::mem::size_of::<E>();
     let addr = out.as_ptr() as usize;
     ((addr.next_multiple_of(align) - addr) / core::mem::size_of::<E>()).min(out.len())
+}
+
+/// Orders a chunk's streaming stores before the chunk counts as done (when `nt`).
+#[inline(always)]
+fn stream_end<E: Element, L: Lanes<E>>(nt: bool) {
+    if L::STREAMS && nt {
+        L::stream_fence();
+    }
 }
 
 /// `v` into `dst`: streamed when `nt` (a branch that the loop's other work hides: a
@@ -142,7 +155,7 @@ fn map_padded<E: Element, L: Lanes<E>>(x: &[E], y: &mut [E], f: &impl Fn(L) -> L
 #[inline(always)]
 fn map_chunk<E: Element, L: Lanes<E>>(nt: bool, x: &[E], y: &mut [E], f: &impl Fn(L) -> L) {
     let w = L::WIDTH;
-    let head = if L::STREAMS && nt { unaligned_head::<E, L>(y) } else { 0 };
+    let head = stream_head::<E, L>(nt, y);
     let (xh, x) = x.split_at(head);
     let (yh, y) = y.split_at_mut(head);
     map_padded(xh, yh, f);
@@ -161,9 +174,7 @@ fn map_chunk<E: Element, L: Lanes<E>>(nt: bool, x: &[E], y: &mut [E], f: &impl F
     for (xc, yc) in (&mut xs).zip(&mut ys) {
         put(f(L::load(xc)), yc, nt);
     }
-    if L::STREAMS && nt {
-        L::stream_fence();
-    }
+    stream_end::<E, L>(nt);
     map_padded(xs.remainder(), ys.into_remainder(), f);
 }
 
@@ -204,11 +215,7 @@ fn zip_padded<E: Element, L: Lanes<E>>(a: &[E], b: &[E], out: &mut [E], f: &impl
 #[inline(always)]
 fn zip_chunk<E: Element, L: Lanes<E>>(nt: bool, a: &[E], b: &[E], out: &mut [E], f: &impl Fn(L, L) -> L) {
     let w = L::WIDTH;
-    let head = if L::STREAMS && nt {
-        unaligned_head::<E, L>(out)
-    } else {
-        0
-    };
+    let head = stream_head::<E, L>(nt, out);
     let ((ah, a), (bh, b)) = (a.split_at(head), b.split_at(head));
     let (oh, out) = out.split_at_mut(head);
     zip_padded(ah, bh, oh, f);
@@ -231,9 +238,7 @@ fn zip_chunk<E: Element, L: Lanes<E>>(nt: bool, a: &[E], b: &[E], out: &mut [E],
     for ((ac, bc), oc) in (&mut as_).zip(&mut bs).zip(&mut os) {
         put(f(L::load(ac), L::load(bc)), oc, nt);
     }
-    if L::STREAMS && nt {
-        L::stream_fence();
-    }
+    stream_end::<E, L>(nt);
     zip_padded(as_.remainder(), bs.remainder(), os.into_remainder(), f);
 }
 
@@ -278,11 +283,7 @@ fn zip3_chunk<E: Element, L: Lanes<E>>(
     f: &impl Fn(L, L, L) -> (L, L),
 ) {
     let w = L::WIDTH;
-    let head = if L::STREAMS && nt {
-        unaligned_head::<E, L>(out0)
-    } else {
-        0
-    };
+    let head = stream_head::<E, L>(nt, out0);
     let ((ah, a), (bh, b), (ch, c)) = (a.split_at(head), b.split_at(head), c.split_at(head));
     let (o0h, out0) = out0.split_at_mut(head);
     let (o1h, out1) = out1.split_at_mut(head);
@@ -312,9 +313,7 @@ fn zip3_chunk<E: Element, L: Lanes<E>>(
         put(q, &mut out1[i..], nt);
         i += w;
     }
-    if L::STREAMS && nt {
-        L::stream_fence();
-    }
+    stream_end::<E, L>(nt);
     zip3_padded(&a[i..], &b[i..], &c[i..], &mut out0[i..], &mut out1[i..], f);
 }
 
