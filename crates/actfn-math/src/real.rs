@@ -84,6 +84,13 @@ pub trait Real:
     fn ln(self) -> Self;
     /// `ln(1 + x)`, accurate near 0.
     fn ln_1p(self) -> Self;
+    /// `ln(1 + x)` for `x ∈ [0, 1]` (or NaN), as `ln(1 + e^{−|t|})` in softplus and
+    /// log-sigmoid: vector lanes skip the range reduction and special cases the general
+    /// [`Real::ln_1p`] needs (1 ULP); other arguments give unspecified results there.
+    #[inline(always)]
+    fn ln_1p_unit(self) -> Self {
+        self.ln_1p()
+    }
     fn tanh(self) -> Self;
     fn cosh(self) -> Self;
     fn erf(self) -> Self;

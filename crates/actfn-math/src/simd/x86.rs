@@ -238,6 +238,10 @@ macro_rules! real_math {
             vmath::$m::ln1p(self)
         }
         #[inline(always)]
+        fn ln_1p_unit(self) -> Self {
+            vmath::$m::ln1p_unit(self)
+        }
+        #[inline(always)]
         fn tanh(self) -> Self {
             vmath::$m::tanh(self)
         }

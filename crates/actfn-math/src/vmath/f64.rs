@@ -147,6 +147,13 @@ pub(crate) fn ln1p<V: Vf>(x: V) -> V {
     V::select(x.eq(V::splat(0.0)) | x.is_nan(), x, res)
 }
 
+/// `ln(1 + x)` for `x ∈ [0, 1]`: [`ln1p`] itself in `f64` lanes (the `f32` lanes have a
+/// kernel for this range). Bound: 1 ULP.
+#[inline(always)]
+pub(crate) fn ln1p_unit<V: Vf>(x: V) -> V {
+    ln1p(x)
+}
+
 /// `ln x`. Bound: 1 ULP.
 #[inline(always)]
 pub(crate) fn ln<V: Vf>(x: V) -> V {

@@ -16,6 +16,8 @@ enum F {
     Expm1,
     OneMinusExp,
     Ln1p,
+    /// `ln(1 + x)` on its domain `[0, 1]`.
+    Ln1pUnit,
     Ln,
     Tanh,
     Cosh,
@@ -36,6 +38,7 @@ impl F {
             F::Expm1 => v.exp_m1(),
             F::OneMinusExp => v.one_minus_exp(),
             F::Ln1p => v.ln_1p(),
+            F::Ln1pUnit => v.ln_1p_unit(),
             F::Ln => v.ln(),
             F::Tanh => v.tanh(),
             F::Cosh => v.cosh(),
@@ -54,7 +57,7 @@ impl F {
             F::ExpParts => libm::exp(if v > 0.0 { 0.0 } else { v }),
             F::Expm1 => libm::expm1(v),
             F::OneMinusExp => -libm::expm1(if v > 0.0 { 0.0 } else { v }),
-            F::Ln1p => libm::log1p(v),
+            F::Ln1p | F::Ln1pUnit => libm::log1p(v),
             F::Ln => libm::log(v),
             F::Tanh => libm::tanh(v),
             F::Cosh => libm::cosh(v),
@@ -78,7 +81,7 @@ impl F {
     /// (f64 bound against libm, f32 bound against the correctly rounded value).
     fn bounds(self) -> (f64, f64) {
         match self {
-            F::Exp | F::Ln1p | F::Ln | F::Hypot3 => (2.0, 1.0),
+            F::Exp | F::Ln1p | F::Ln1pUnit | F::Ln | F::Hypot3 => (2.0, 1.0),
             F::ExpParts => (2.0, 1.5),
             F::Erf | F::Sin | F::Cos => (2.0, 0.51),
             F::Erfc => (4.0, 2.0),
@@ -109,6 +112,7 @@ impl F {
             F::Exp | F::Expm1 => (-750.0, 712.0),
             F::OneMinusExp | F::ExpParts => (-750.0, 10.0),
             F::Ln1p => (-1.0, 50.0),
+            F::Ln1pUnit => (0.0, 1.0),
             F::Ln => (0.0, 1e3),
             F::Tanh | F::Erf | F::Erfc | F::Gelu | F::GeluPrime => (-30.0, 30.0),
             F::Cosh => (-720.0, 720.0),
@@ -166,6 +170,15 @@ impl F {
             uniform(14.5, 15.5, 1_000, &mut x);
         }
         x.extend([1e10, -1e10, 1e300, 12345678.9, 3.0e38, 1e40]);
+        if self == F::Ln1pUnit {
+            // Its domain only, with every f32 near the ends and at 2^-k.
+            x.retain(|v| (0.0..=1.0).contains(v) || v.is_nan());
+            for k in 0..4096u32 {
+                x.push(f64::from(f32::from_bits(1f32.to_bits() - k)));
+                x.push(f64::from(f32::from_bits(k)));
+                x.push(f64::from(f32::from_bits(0.5f32.to_bits() + k - 2048)));
+            }
+        }
         x
     }
 }
@@ -222,12 +235,13 @@ fn check<E: Element>(level: Level, f: F) -> f64 {
     worst
 }
 
-const ALL: [F; 13] = [
+const ALL: [F; 14] = [
     F::Exp,
     F::ExpParts,
     F::Expm1,
     F::OneMinusExp,
     F::Ln1p,
+    F::Ln1pUnit,
     F::Ln,
     F::Tanh,
     F::Cosh,
@@ -314,6 +328,9 @@ fn signed_zeros_infinities_and_nan() {
             let mut y = [0.0f32; 5];
             dispatch(level, Apply { f, x: &x, y: &mut y });
             for (&xi, &yi) in x.iter().zip(&y) {
+                if f == F::Ln1pUnit && !(xi.is_nan() || xi.to_bits() == 0) {
+                    continue; // outside its domain [+0, 1]
+                }
                 let want = f.reference(xi as f64) as f32;
                 let same = (want.is_nan() && yi.is_nan())
                     || (want == yi && (!odd.contains(&f) || want.is_sign_negative() == yi.is_sign_negative()));

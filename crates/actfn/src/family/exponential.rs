@@ -238,7 +238,7 @@ impl<L: Real> Pointwise<L> for Softplus<L> {
         if let Some(inv) = self.exact_inverse {
             // β a power of two: t = β·x is exact, no low word to carry.
             let t = self.beta * x;
-            let sum = L::select(t.gt(zero()), t, zero()) + (-t.abs()).exp().ln_1p();
+            let sum = L::select(t.gt(zero()), t, zero()) + (-t.abs()).exp().ln_1p_unit();
             return L::select(self.identity(t), x, sum * inv);
         }
         let (t, t_lo) = dd::two_prod(self.beta, x);
@@ -248,7 +248,7 @@ impl<L: Real> Pointwise<L> for Softplus<L> {
         let pos = t.gt(zero());
         let e = dd::exp_dd(L::select(pos, -t, t), L::select(pos, -t_lo, t_lo));
         let head = L::select(pos, t, zero());
-        let tail = L::select(pos, t_lo, zero()) + e.ln_1p();
+        let tail = L::select(pos, t_lo, zero()) + e.ln_1p_unit();
         let sum = head + tail;
         let y = match self.exact_inverse {
             Some(inv) => sum * inv,

@@ -378,7 +378,7 @@ impl<L: Real> Pointwise<L> for LogSigmoid {
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {
-        x.min_nan(zero()) - (-x.abs()).exp().ln_1p()
+        x.min_nan(zero()) - (-x.abs()).exp().ln_1p_unit()
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
