@@ -135,12 +135,35 @@ impl<L: Real> Acc<L> {
         self.hi = s;
         self.lo = self.lo + L::select(e.is_nan(), L::splat(0.0), e);
     }
-    /// [`Acc::add`] for terms that are finite or NaN (a NaN term makes the sum NaN).
+    /// Every lane at 1, for [`Acc::add_unit`]; [`Acc::total_from_one`] takes the 1s out.
     #[inline(always)]
-    fn add_finite(&mut self, v: L) {
-        let (s, e) = dd::two_sum(self.hi, v);
+    fn from_one() -> Self {
+        Acc {
+            hi: L::splat(1.0),
+            lo: L::splat(0.0),
+        }
+    }
+    /// Adds a term in `[0, 2)` (or NaN; a NaN term makes the sum NaN) to a sum begun by
+    /// [`Acc::from_one`]: the sum never drops below 1, so Fast2Sum's error term is exact,
+    /// at half TwoSum's cost.
+    #[inline(always)]
+    fn add_unit(&mut self, v: L) {
+        let s = self.hi + v;
+        self.lo = self.lo + (v - (s - self.hi));
         self.hi = s;
-        self.lo = self.lo + e;
+    }
+    /// [`Acc::total`] of a sum begun by [`Acc::from_one`], without its 1s (`hi − 1` is
+    /// exact for `hi ≥ 1`).
+    #[inline(always)]
+    fn total_from_one<E: Element>(self, contiguous: bool) -> (L, L)
+    where
+        L: Lanes<E>,
+    {
+        Acc {
+            hi: self.hi - L::splat(1.0),
+            lo: self.lo,
+        }
+        .total::<E>(contiguous)
     }
     /// The per-lane sums as double words; contiguous rows sum across lanes first.
     #[inline(always)]
@@ -261,7 +284,7 @@ fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: 
     }
     let m = plain_max(plain_max(m0, m1), plain_max(m2, m3));
     let m = if b.contiguous { L::splat(m.reduce_max()) } else { m };
-    let mut sum = Acc::<L>::new();
+    let mut sum = Acc::<L>::from_one();
     if op == RowOp::LogSoftmax {
         // Unlike softmax's, log_softmax's output `(x − m) − log Σ` is never smaller than
         // `|x − m|`, so `x − m` rounded once costs it at most half an ULP, and the terms of
@@ -273,10 +296,10 @@ fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: 
             #[inline(always)]
             |j, whole| {
                 let d = load_at::<E, L>(src, b, j, pad, whole) - m;
-                sum.add_finite(d.exp_fast());
+                sum.add_unit(d.exp_fast());
             },
         );
-        let (s, s_lo) = sum.total::<E>(b.contiguous);
+        let (s, s_lo) = sum.total_from_one::<E>(b.contiguous);
         let log_sum = ((s - L::splat(1.0)) + s_lo).ln_1p();
         each_step(
             b,
@@ -298,11 +321,11 @@ fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: 
                 // NaN), where `exp_with_lo` ignores it.
                 let (d, d_lo) = dd::two_sum(v, -m);
                 let e = d.exp_with_lo(d_lo);
-                sum.add_finite(e);
+                sum.add_unit(e);
                 store_at(e, y, b, j, whole);
             },
         );
-        let (s, s_lo) = sum.total::<E>(b.contiguous);
+        let (s, s_lo) = sum.total_from_one::<E>(b.contiguous);
         let inv = L::splat(1.0) / (s + s_lo);
         each_step(
             b,
