@@ -11,21 +11,21 @@ const LOG2E: f64 = core::f64::consts::LOG2_E;
 const LN2_HI: f64 = 0.693_145_751_953_125;
 const LN2_LO: f64 = 1.428_606_820_309_417_3e-6;
 
-/// Taylor coefficients 1/k!, k = 2..=8 (rounded to f32): on |r| ≤ ln2/2 the truncation
-/// error of `r + r²·q(r)` is below r⁹/9! ≤ 2^-30 relative.
-const EXPM1_TAYLOR: [f64; 7] = [
+/// `(expm1(r) − r)/r²` on |r| ≤ 1.002·ln2/2 as a degree-5 polynomial (mpmath's
+/// `chebyfit`, near-minimax, coefficients rounded to f32): `r + r²·q(r)` is within 2^-29
+/// of `expm1(r)` relative, one coefficient fewer than the Taylor polynomial's 2^-30.
+const EXPM1_Q: [f64; 6] = [
     0.5,
     0.166_666_671_633_720_4,
-    0.041_666_667_908_430_1,
-    0.008_333_333_767_950_535,
-    0.001_388_888_922_519_981_9,
-    0.000_198_412_701_138_295_23,
-    2.480_158_764_228_690_4e-5,
+    0.041_666_463_017_463_684,
+    0.008_333_310_484_886_17,
+    0.001_393_382_088_281_214_2,
+    0.000_198_911_802_726_797_76,
 ];
 
 #[inline(always)]
 fn expm1_kernel<V: Vf>(r: V) -> V {
-    (r * r).mul_add(horner(r, &EXPM1_TAYLOR), r)
+    (r * r).mul_add(horner(r, &EXPM1_Q), r)
 }
 
 /// `eˣ`: `x = n·ln2 + r` with the reduction's rounding error `r_lo` carried, and

@@ -11,27 +11,27 @@ const LOG2E: f64 = core::f64::consts::LOG2_E;
 pub(crate) const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
 pub(crate) const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
 
-/// `expm1(r)/r² − 1/r`'s Taylor coefficients 1/k!, k = 2..=13: on |r| ≤ ln2/2 the
-/// truncation error is below r¹⁴/14! ≤ 2^-58 relative.
-const EXPM1_TAYLOR: [f64; 12] = [
+/// `(expm1(r) − r)/r²` on |r| ≤ 1.0005·ln2/2 as a degree-10 polynomial (mpmath's
+/// `chebyfit`, near-minimax): `r + r²·q(r)` is within 2^-60 of `expm1(r)` relative, one
+/// coefficient fewer than the Taylor polynomial's 2^-58 (1/k!, k = 2..=13).
+const EXPM1_Q: [f64; 11] = [
     0.5,
-    0.166_666_666_666_666_66,
-    0.041_666_666_666_666_664,
-    0.008_333_333_333_333_333,
-    0.001_388_888_888_888_889,
-    0.000_198_412_698_412_698_4,
-    2.480_158_730_158_73e-5,
-    2.755_731_922_398_589_3e-6,
-    2.755_731_922_398_589e-7,
-    2.505_210_838_544_172e-8,
-    2.087_675_698_786_81e-9,
-    1.605_904_383_682_161_3e-10,
+    0.166_666_666_666_666_7,
+    0.041_666_666_666_666_67,
+    0.008_333_333_333_326_112,
+    0.001_388_888_888_888_373,
+    0.000_198_412_698_749_012_6,
+    2.480_158_732_560_532_4e-5,
+    2.755_725_529_796_964_3e-6,
+    2.755_727_357_010_214e-7,
+    2.510_525_953_844_849_4e-8,
+    2.091_471_734_171_637_8e-9,
 ];
 
 /// `expm1(r)` for |r| ≤ ln2/2 + ε: `r + r²·q(r)`, rounded once at the end.
 #[inline(always)]
 fn expm1_kernel<V: Vf>(r: V) -> V {
-    (r * r).mul_add(horner(r, &EXPM1_TAYLOR), r)
+    (r * r).mul_add(horner(r, &EXPM1_Q), r)
 }
 
 /// `eˣ`. Reduction `x = n·ln2 + r` (|r| ≤ ln2/2, exact to 2^-80), `e^r = 1 + expm1(r)`,
