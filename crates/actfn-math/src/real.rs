@@ -175,6 +175,20 @@ pub trait Real:
         (sh.mul_add(cl, ch * lo), ch.mul_add(cl, -(sh * lo)))
     }
 
+    /// `sin` of the double-word angle `self + lo` ([`Real::sin_cos_dd`]'s first half;
+    /// single-precision vector lanes reduce by π and evaluate in `f64`, 0.5 ULP + 2^-33).
+    #[inline(always)]
+    fn sin_dd(self, lo: Self) -> Self {
+        self.sin_cos_dd(lo).0
+    }
+
+    /// `cos` of the double-word angle `self + lo` ([`Real::sin_cos_dd`]'s second half;
+    /// single-precision vector lanes as [`Real::sin_dd`], 0.5 ULP + 2^-33).
+    #[inline(always)]
+    fn cos_dd(self, lo: Self) -> Self {
+        self.sin_cos_dd(lo).1
+    }
+
     /// Lane-wise maximum that returns NaN when either input is NaN.
     #[inline(always)]
     fn max_nan(self, other: Self) -> Self {

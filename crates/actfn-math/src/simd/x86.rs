@@ -479,6 +479,14 @@ impl Real for F32x16 {
     fn sin_cos_dd(self, lo: Self) -> (Self, Self) {
         vmath::f32::sin_cos_dd(self, lo)
     }
+    #[inline(always)]
+    fn sin_dd(self, lo: Self) -> Self {
+        vmath::f32::sin_dd(self, lo)
+    }
+    #[inline(always)]
+    fn cos_dd(self, lo: Self) -> Self {
+        vmath::f32::cos_dd(self, lo)
+    }
 }
 
 impl Vf for F32x16 {
@@ -779,6 +787,14 @@ impl Real for F32x8 {
     #[inline(always)]
     fn sin_cos_dd(self, lo: Self) -> (Self, Self) {
         vmath::f32::sin_cos_dd(self, lo)
+    }
+    #[inline(always)]
+    fn sin_dd(self, lo: Self) -> Self {
+        vmath::f32::sin_dd(self, lo)
+    }
+    #[inline(always)]
+    fn cos_dd(self, lo: Self) -> Self {
+        vmath::f32::cos_dd(self, lo)
     }
 }
 

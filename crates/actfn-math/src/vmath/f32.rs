@@ -507,6 +507,95 @@ fn reduce_pio2<W: Vf>(x: W, lo: W) -> (W, W) {
     (r + lo, n)
 }
 
+/// `sin r = r + r³·S(r²)` on |r| ≤ 1.0001·π/2, evaluated in `f64` (mpmath's `chebyfit`,
+/// near-minimax): within 2^-33 of sin r relative.
+const SIN_PI: [f64; 5] = [
+    -0.166_666_666_638_784_66,
+    0.008_333_332_768_305_049,
+    -0.000_198_410_864_525_061_94,
+    2.753_645_532_390_914e-6,
+    -2.407_999_973_210_464e-8,
+];
+
+/// `x − n·π + lo` in `f64` for an `f32` angle widened exactly (π in three pieces, twice
+/// [`reduce_pio2`]'s, so the first product is exact for |n| < 2^19), and `n`.
+#[inline(always)]
+fn reduce_pi<W: Vf>(x: W, lo: W) -> (W, W) {
+    let n = (x * W::splat(core::f64::consts::FRAC_1_PI)).round_even();
+    let r = (-n).mul_add(W::splat(2.0 * super::f64::PIO2_1), x);
+    let r = (-n).mul_add(W::splat(2.0 * super::f64::PIO2_2), r);
+    let r = (-n).mul_add(W::splat(2.0 * super::f64::PIO2_3), r);
+    (r + lo, n)
+}
+
+/// `sin r` for |r| ≤ π/2 (+ rounding) in `f64` lanes, to 2^-33 relative.
+#[inline(always)]
+fn sin_half_period<W: Vf>(r: W) -> W {
+    let z = r * r;
+    (z * r).mul_add(horner(z, &SIN_PI), r)
+}
+
+/// `sin` of the double-word angle `hi + lo` (as [`sin_cos_dd`]) when the cosine is not
+/// wanted: `sin(n·π + r) = (−1)ⁿ·sin r`, one odd polynomial on |r| ≤ π/2 evaluated in
+/// the `f64` lanes the reduction already runs in, instead of two on |r| ≤ π/4 in `f32`
+/// and a quadrant selection. Rounded once, to `f32`. Bound: 0.5 ULP + 2^-33 relative.
+#[inline(always)]
+pub(crate) fn sin_dd<V: Widen>(hi: V, lo: V) -> V {
+    let far = hi.abs().ge(V::splat(SIN_DD_LIMIT)) & !hi.is_nan();
+    let (h0, h1) = hi.widen();
+    let (l0, l1) = lo.widen();
+    let (r0, n0) = reduce_pi(h0, l0);
+    let (r1, n1) = reduce_pi(h1, l1);
+    let s = V::narrow(sin_half_period(r0), sin_half_period(r1));
+    // n is an integer below 2^15 in magnitude here (exact in f32); odd n flips the sign.
+    let half = V::narrow(n0, n1) * V::splat(0.5);
+    let s = V::select(half.eq(half.floor()), s, -s);
+    // sin(±0) = ±0; infinities give NaN through the reduction.
+    let s = V::select(hi.eq(V::splat(0.0)) & lo.eq(V::splat(0.0)), hi, s);
+    if far.any() {
+        // As in `sin_cos_dd`: those lanes in f64 throughout.
+        let s0 = super::f64::sin_cos(h0 + l0).0;
+        let s1 = super::f64::sin_cos(h1 + l1).0;
+        return V::select(far, V::narrow(s0, s1), s);
+    }
+    s
+}
+
+/// `x − (n + ½)·π + lo` in `f64` as [`reduce_pi`] (`(2n + 1)·π/2` with π/2 in
+/// [`reduce_pio2`]'s pieces: the first product is exact for |2n + 1| < 2^20), and `n`.
+#[inline(always)]
+fn reduce_pi_half<W: Vf>(x: W, lo: W) -> (W, W) {
+    let n = x
+        .mul_add(W::splat(core::f64::consts::FRAC_1_PI), W::splat(-0.5))
+        .round_even();
+    let m = n.mul_add(W::splat(2.0), W::splat(1.0));
+    let r = (-m).mul_add(W::splat(super::f64::PIO2_1), x);
+    let r = (-m).mul_add(W::splat(super::f64::PIO2_2), r);
+    let r = (-m).mul_add(W::splat(super::f64::PIO2_3), r);
+    (r + lo, n)
+}
+
+/// `cos` of the double-word angle `hi + lo` when the sine is not wanted, as [`sin_dd`]:
+/// `cos((n + ½)·π + r) = (−1)ⁿ⁺¹·sin r`, so the zeros of the cosine are those of the
+/// reduced sine and keep their relative accuracy. Bound: 0.5 ULP + 2^-33 relative.
+#[inline(always)]
+pub(crate) fn cos_dd<V: Widen>(hi: V, lo: V) -> V {
+    let far = hi.abs().ge(V::splat(SIN_DD_LIMIT)) & !hi.is_nan();
+    let (h0, h1) = hi.widen();
+    let (l0, l1) = lo.widen();
+    let (r0, n0) = reduce_pi_half(h0, l0);
+    let (r1, n1) = reduce_pi_half(h1, l1);
+    let s = V::narrow(sin_half_period(r0), sin_half_period(r1));
+    let half = V::narrow(n0, n1) * V::splat(0.5);
+    let c = V::select(half.eq(half.floor()), -s, s);
+    if far.any() {
+        let c0 = super::f64::sin_cos(h0 + l0).1;
+        let c1 = super::f64::sin_cos(h1 + l1).1;
+        return V::select(far, V::narrow(c0, c1), c);
+    }
+    c
+}
+
 /// `(sin, cos)` of the double-word angle `hi + lo` (`|lo| ≤ ulp(hi)/2`, as from an
 /// exact product `w0·x`): the reduction runs in `f64` (the angle is exact there), the
 /// reduced `r` is split into two `f32` words and the kernels run in `f32` lanes, twice

@@ -488,6 +488,10 @@ struct SinCosDd<'a> {
     lo: &'a [f32],
     sin: &'a mut [f32],
     cos: &'a mut [f32],
+    /// `sin_dd`'s result.
+    sin_only: &'a mut [f32],
+    /// `cos_dd`'s result.
+    cos_only: &'a mut [f32],
 }
 
 impl LaneTask<f32> for SinCosDd<'_> {
@@ -500,13 +504,17 @@ impl LaneTask<f32> for SinCosDd<'_> {
                 let (s, c) = L::load(&self.hi[i..i + w]).sin_cos_dd(L::load(&self.lo[i..i + w]));
                 s.store(&mut self.sin[i..i + w]);
                 c.store(&mut self.cos[i..i + w]);
+                let s = L::load(&self.hi[i..i + w]).sin_dd(L::load(&self.lo[i..i + w]));
+                s.store(&mut self.sin_only[i..i + w]);
+                let c = L::load(&self.hi[i..i + w]).cos_dd(L::load(&self.lo[i..i + w]));
+                c.store(&mut self.cos_only[i..i + w]);
             }
         });
     }
 }
 
 #[test]
-fn f32_sin_cos_of_a_double_word_is_within_1_5_ulp() {
+fn f32_sin_cos_of_a_double_word_is_within_1_5_ulp_and_each_alone_within_0_51() {
     // Angles as SIREN makes them: w0·x split exactly into f32 words.
     let mut next = xorshift_uniform(0x2545_f491_4f6c_dd1du64);
     let (mut hi, mut lo) = (Vec::new(), Vec::new());
@@ -548,6 +556,7 @@ fn f32_sin_cos_of_a_double_word_is_within_1_5_ulp() {
     // The scalar level runs f32 data in f64 lanes (where the low word of w0·x is tiny).
     for level in Level::available().into_iter().filter(|&l| l != Level::Scalar) {
         let (mut s, mut c) = (vec![0.0f32; hi.len()], vec![0.0f32; hi.len()]);
+        let (mut s1, mut c1) = (vec![0.0f32; hi.len()], vec![0.0f32; hi.len()]);
         dispatch(
             level,
             SinCosDd {
@@ -555,15 +564,18 @@ fn f32_sin_cos_of_a_double_word_is_within_1_5_ulp() {
                 lo: &lo,
                 sin: &mut s,
                 cos: &mut c,
+                sin_only: &mut s1,
+                cos_only: &mut c1,
             },
         );
         let mut worst = (0.0f64, 0.0f64);
+        let (mut worst_sin, mut worst_cos) = (0.0f64, 0.0f64);
         for i in 0..hi.len() {
             let a = hi[i] as f64 + lo[i] as f64;
             let (ws, wc) = (libm::sin(a), libm::cos(a));
             if !a.is_finite() {
                 assert!(
-                    s[i].is_nan() && c[i].is_nan(),
+                    s[i].is_nan() && c[i].is_nan() && s1[i].is_nan() && c1[i].is_nan(),
                     "{level}: sin_cos_dd({a}) = ({}, {})",
                     s[i],
                     c[i]
@@ -580,10 +592,32 @@ fn f32_sin_cos_of_a_double_word_is_within_1_5_ulp() {
                 c[i]
             );
             worst = (worst.0.max(es), worst.1.max(ec));
+            let e1 = ulp_error(s1[i], ws);
+            assert!(
+                e1 <= 0.51,
+                "{level}: sin_dd({:e} + {:e}) = {:e}, want {ws:e}: {e1} ULP",
+                hi[i],
+                lo[i],
+                s1[i]
+            );
+            let e2 = ulp_error(c1[i], wc);
+            assert!(
+                e2 <= 0.51,
+                "{level}: cos_dd({:e} + {:e}) = {:e}, want {wc:e}: {e2} ULP",
+                hi[i],
+                lo[i],
+                c1[i]
+            );
+            worst_sin = worst_sin.max(e1);
+            worst_cos = worst_cos.max(e2);
         }
-        assert!(s[hi.len() - 16 + 1].is_sign_negative() || hi[hi.len() - 16 + 1] != -0.0);
+        for zero in [0.0f32, -0.0] {
+            let at = hi.iter().position(|h| h.to_bits() == zero.to_bits()).unwrap();
+            assert_eq!(s[at].to_bits(), zero.to_bits(), "{level}: sin_cos_dd({zero})");
+            assert_eq!(s1[at].to_bits(), zero.to_bits(), "{level}: sin_dd({zero})");
+        }
         println!(
-            "{level:7} sin_cos_dd f32: sin {:.3} ULP, cos {:.3} ULP",
+            "{level:7} sin_cos_dd f32: sin {:.3} ULP, cos {:.3} ULP; sin_dd {worst_sin:.3} ULP, cos_dd {worst_cos:.3} ULP",
             worst.0, worst.1
         );
     }

@@ -46,34 +46,35 @@ impl<L: Real> Pointwise<L> for Sine<L> {
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {
-        self.sin_cos(x).0
+        let (hi, lo) = angle(self.w0, x);
+        self.nan_where_over(x, hi.sin_dd(lo))
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
-        g * (self.w0 * self.sin_cos(x).1)
+        let (hi, lo) = angle(self.w0, x);
+        g * (self.w0 * self.nan_where_over(x, hi.cos_dd(lo)))
     }
 }
 
 impl<L: Real> Sine<L> {
-    /// [`sin_cos`], NaN where the angle overflows the element type (as in PyTorch, at
-    /// every level: `f32` elements in `f64` lanes too).
+    /// `v`, NaN where the angle `w0·x` overflows the element type (as in PyTorch, at every
+    /// level: `f32` elements in `f64` lanes too).
     #[inline(always)]
-    fn sin_cos(&self, x: L) -> (L, L) {
-        let (s, c) = sin_cos(self.w0, x);
+    fn nan_where_over(&self, x: L, v: L) -> L {
         let over = (self.w0 * x).abs().gt(self.max_angle);
-        let nan = L::splat(f64::NAN);
-        (L::select(over, nan, s), L::select(over, nan, c))
+        L::select(over, L::splat(f64::NAN), v)
     }
 }
 
-/// `(sin θ, cos θ)` with `θ = w0·x` carried exactly as `hi + lo` ([`Real::sin_cos_dd`];
-/// single-precision lanes reduce the exact sum in `f64`). In `f64` lanes `sin(hi + lo) = sin hi·cos lo + cos hi·sin lo`, `cos(hi + lo) = cos hi·cos lo − sin hi·sin lo`,
-/// with `sin lo = lo`, `cos lo = 1 − lo²/2` (|lo| ≤ ulp(hi)/2, so the next terms are
-/// below 2⁻¹⁰⁰ relative for every |θ| ≤ 2²⁶). Beyond |θ| ≈ 2³³ (no bound is claimed
-/// there) the low word is dropped: the result is sin of the rounded angle.
-/// Where `w0·x` overflows the result is NaN (the angle is not representable).
+/// The angle `θ = w0·x` carried exactly as `hi + lo`, for [`Real::sin_dd`] and
+/// [`Real::cos_dd`]. Single-precision lanes reduce the exact sum by π in `f64` and
+/// evaluate one odd polynomial there. In `f64` lanes `sin(hi + lo) = sin hi·cos lo + cos hi·sin lo`,
+/// `cos(hi + lo) = cos hi·cos lo − sin hi·sin lo`, with `sin lo = lo`, `cos lo = 1 −
+/// lo²/2` (|lo| ≤ ulp(hi)/2, so the next terms are below 2⁻¹⁰⁰ relative for every
+/// |θ| ≤ 2²⁶). Beyond |θ| ≈ 2³³ (no bound is claimed there) the low word is dropped:
+/// the result is sin of the rounded angle.
 #[inline(always)]
-fn sin_cos<L: Real>(w0: L, x: L) -> (L, L) {
+fn angle<L: Real>(w0: L, x: L) -> (L, L) {
     let (hi, lo) = dd::two_prod(w0, x);
     // f64 lanes drop a low word beyond 2^-20 (|θ| beyond ~2^33); single-precision lanes
     // keep it (their kernel is exact for the sum).
@@ -82,5 +83,5 @@ fn sin_cos<L: Real>(w0: L, x: L) -> (L, L) {
     } else {
         L::select(lo.abs().lt(L::splat(1e-6)), lo, L::splat(0.0))
     };
-    hi.sin_cos_dd(lo)
+    (hi, lo)
 }
