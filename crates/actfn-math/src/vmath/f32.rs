@@ -185,18 +185,7 @@ const LN1P_UNIT_Q: [f64; 4] = [
 /// rounding. Bound: 1 ULP.
 #[inline(always)]
 pub(crate) fn ln1p_unit<V: Vf>(e: V) -> V {
-    let two = V::splat(2.0);
-    let d = two + e;
-    // Exact (Fast2Sum, 2 ≥ e): d + d_lo = 2 + e.
-    let d_lo = (two - d) + e;
-    let s = e / d;
-    // Exact: e = s·d + rem.
-    let rem = (-s).mul_add(d, e);
-    // e/(d + d_lo) = s + (rem − s·d_lo)/d, and 2/d = 1 − s.
-    let r = s + s;
-    let r_lo = (-s).mul_add(d_lo, rem) * (V::splat(1.0) - s);
-    let z = s * s;
-    r + r.mul_add(z * horner(z, &LN1P_UNIT_Q), r_lo)
+    super::ln1p_unit_with(e, &LN1P_UNIT_Q)
 }
 
 /// `ln x`. Bound: 1 ULP.

@@ -147,11 +147,27 @@ pub(crate) fn ln1p<V: Vf>(x: V) -> V {
     V::select(x.eq(V::splat(0.0)) | x.is_nan(), x, res)
 }
 
-/// `ln(1 + x)` for `x ∈ [0, 1]`: [`ln1p`] itself in `f64` lanes (the `f32` lanes have a
-/// kernel for this range). Bound: 1 ULP.
+/// `(atanh(s)/s − 1)/s²` on `s² ∈ [0, 1.002/9]` (mpmath's `chebyfit`, near-minimax):
+/// `1 + z·Q(z)` within 2^-56.9 relative.
+const LN1P_UNIT_Q: [f64; 10] = [
+    0.333_333_333_333_333_3,
+    0.200_000_000_000_074_3,
+    0.142_857_142_835_171_48,
+    0.111_111_113_624_767_47,
+    0.090_908_945_289_932_65,
+    0.076_927_903_353_114_59,
+    0.066_569_852_174_638_69,
+    0.060_013_622_043_769_706,
+    0.043_961_543_293_676_936,
+    0.080_909_538_249_072_17,
+];
+
+/// `ln(1 + e)` for `e ∈ [+0, 1]` (NaN propagates; other arguments are outside the fit),
+/// as the `f32` lanes' kernel with a longer polynomial: one division where [`ln1p`] takes
+/// two, and no range reduction. Bound: 1 ULP.
 #[inline(always)]
-pub(crate) fn ln1p_unit<V: Vf>(x: V) -> V {
-    ln1p(x)
+pub(crate) fn ln1p_unit<V: Vf>(e: V) -> V {
+    super::ln1p_unit_with(e, &LN1P_UNIT_Q)
 }
 
 /// `ln x`. Bound: 1 ULP.

@@ -53,6 +53,26 @@ pub(crate) fn horner<V: Real>(x: V, c: &[f64]) -> V {
     acc
 }
 
+/// `ln(1 + e)` for `e ∈ [+0, 1]` as `2·atanh(s)`, `s = e/(2 + e) ∈ [0, ⅓]`: `2s + 2s·z·Q(z)`
+/// with `z = s²` and `Q` given by `q`'s coefficients (`(atanh(s)/s − 1)/z` on `[0, 1/9]`).
+/// The roundings of `2 + e` and of the quotient are carried, so the last addition is the
+/// only full-weight rounding: 0.5 ULP plus `Q`'s error.
+#[inline(always)]
+pub(crate) fn ln1p_unit_with<V: Vf>(e: V, q: &[f64]) -> V {
+    let two = V::splat(2.0);
+    let d = two + e;
+    // Exact (Fast2Sum, 2 ≥ e): d + d_lo = 2 + e.
+    let d_lo = (two - d) + e;
+    let s = e / d;
+    // Exact: e = s·d + rem.
+    let rem = (-s).mul_add(d, e);
+    // e/(d + d_lo) = s + (rem − s·d_lo)/d, and 2/d = 1 − s.
+    let r = s + s;
+    let r_lo = (-s).mul_add(d_lo, rem) * (V::splat(1.0) - s);
+    let z = s * s;
+    r + r.mul_add(z * horner(z, q), r_lo)
+}
+
 /// `(sin x, cos x)` from the kernels on the reduced argument `x − n·π/2`: quadrant
 /// `n mod 4` swaps and negates them.
 #[inline(always)]
