@@ -99,7 +99,8 @@ fn f32_kernels_are_within_4_ulp_of_f64_everywhere() {
 }
 
 /// Every f32 (or every `ACTFN_SWEEP_STRIDE`-th bit pattern), at the best SIMD level,
-/// against the f64 kernel at the same level (itself within a few f64 ULP of exact).
+/// against the f64 kernel at the same level (itself within a few f64 ULP of exact):
+/// within 4 ULP, forward and backward.
 /// Slow: run with `cargo test --release -p actfn --test accuracy -- --ignored --nocapture`.
 #[test]
 #[ignore]
@@ -110,6 +111,7 @@ fn f32_sweep_of_every_input() {
         .unwrap_or(1);
     let filter = std::env::var("ACTFN_SWEEP_SPEC").ok();
     let level = Level::best();
+    let mut failures = Vec::new();
     for act in pointwise_specs() {
         if filter
             .as_ref()
@@ -130,6 +132,10 @@ fn f32_sweep_of_every_input() {
             let (y32, d32) = eval(&act, &x, level);
             let (y64, d64) = eval(&act, &x64, level);
             for i in 0..x.len() {
+                // Documented: sine is NaN where w0·x overflows f32 (checked in `check`).
+                if act.kind() == actfn::Kind::Sine && (act.params()[0] * x[i] as f64).abs() > f32::MAX as f64 {
+                    continue;
+                }
                 for (k, (a, b)) in [(y32[i], y64[i]), (d32[i], d64[i])].into_iter().enumerate() {
                     let e = ulp_error(a, b);
                     if e > worst[k].0 {
@@ -142,5 +148,11 @@ fn f32_sweep_of_every_input() {
             "{level} {act}: f32 forward max {:.3} ULP at {:e}, backward max {:.3} ULP at {:e}",
             worst[0].0, worst[0].1, worst[1].0, worst[1].1
         );
+        for (k, what) in ["forward", "backward"].into_iter().enumerate() {
+            if worst[k].0 > 4.0 {
+                failures.push(format!("{act} {what}: {} ULP at {:e}", worst[k].0, worst[k].1));
+            }
+        }
     }
+    assert!(failures.is_empty(), "beyond 4 ULP:\n{}", failures.join("\n"));
 }
