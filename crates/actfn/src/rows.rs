@@ -124,8 +124,12 @@ struct Acc<L> {
 impl<L: Real> Acc<L> {
     #[inline(always)]
     fn new() -> Self {
+        Self::starting_at(0.0)
+    }
+    #[inline(always)]
+    fn starting_at(v: f64) -> Self {
         Acc {
-            hi: L::splat(0.0),
+            hi: L::splat(v),
             lo: L::splat(0.0),
         }
     }
@@ -138,10 +142,7 @@ impl<L: Real> Acc<L> {
     /// Every lane at 1, for [`Acc::add_unit`]; [`Acc::total_from_one`] takes the 1s out.
     #[inline(always)]
     fn from_one() -> Self {
-        Acc {
-            hi: L::splat(1.0),
-            lo: L::splat(0.0),
-        }
+        Self::starting_at(1.0)
     }
     /// Adds a term in `[0, 2)` (or NaN; a NaN term makes the sum NaN) to a sum begun by
     /// [`Acc::from_one`]: the sum never drops below 1, so Fast2Sum's error term is exact,

@@ -206,6 +206,37 @@ arith!(
     _mm256_set1_ps(-0.0)
 );
 
+/// The `Real` methods that single-precision lanes take from their own kernels (`vmath::f32`)
+/// rather than the trait's defaults.
+macro_rules! single_precision_math {
+    () => {
+        #[inline(always)]
+        fn gelu_prime(self) -> Self {
+            vmath::f32::gelu_prime(self)
+        }
+        #[inline(always)]
+        fn exp_with_lo(self, lo: Self) -> Self {
+            vmath::f32::exp_with_lo(self, lo)
+        }
+        #[inline(always)]
+        fn exp_fast(self) -> Self {
+            vmath::f32::exp_with_lo(self, Self::splat(0.0))
+        }
+        #[inline(always)]
+        fn sin_cos_dd(self, lo: Self) -> (Self, Self) {
+            vmath::f32::sin_cos_dd(self, lo)
+        }
+        #[inline(always)]
+        fn sin_dd(self, lo: Self) -> Self {
+            vmath::f32::sin_dd(self, lo)
+        }
+        #[inline(always)]
+        fn cos_dd(self, lo: Self) -> Self {
+            vmath::f32::cos_dd(self, lo)
+        }
+    };
+}
+
 /// The elementary functions of `Real`, from `vmath` (`$m` is `f64` or `f32`).
 macro_rules! real_math {
     ($m:ident) => {
@@ -463,30 +494,7 @@ impl Real for F32x16 {
     fn gelu(self) -> Self {
         vmath::f32::gelu(self)
     }
-    #[inline(always)]
-    fn gelu_prime(self) -> Self {
-        vmath::f32::gelu_prime(self)
-    }
-    #[inline(always)]
-    fn exp_with_lo(self, lo: Self) -> Self {
-        vmath::f32::exp_with_lo(self, lo)
-    }
-    #[inline(always)]
-    fn exp_fast(self) -> Self {
-        vmath::f32::exp_with_lo(self, Self::splat(0.0))
-    }
-    #[inline(always)]
-    fn sin_cos_dd(self, lo: Self) -> (Self, Self) {
-        vmath::f32::sin_cos_dd(self, lo)
-    }
-    #[inline(always)]
-    fn sin_dd(self, lo: Self) -> Self {
-        vmath::f32::sin_dd(self, lo)
-    }
-    #[inline(always)]
-    fn cos_dd(self, lo: Self) -> Self {
-        vmath::f32::cos_dd(self, lo)
-    }
+    single_precision_math!();
 }
 
 impl Vf for F32x16 {
@@ -772,30 +780,7 @@ impl Real for F32x8 {
     fn gelu(self) -> Self {
         vmath::f32::gelu(self)
     }
-    #[inline(always)]
-    fn gelu_prime(self) -> Self {
-        vmath::f32::gelu_prime(self)
-    }
-    #[inline(always)]
-    fn exp_with_lo(self, lo: Self) -> Self {
-        vmath::f32::exp_with_lo(self, lo)
-    }
-    #[inline(always)]
-    fn exp_fast(self) -> Self {
-        vmath::f32::exp_with_lo(self, Self::splat(0.0))
-    }
-    #[inline(always)]
-    fn sin_cos_dd(self, lo: Self) -> (Self, Self) {
-        vmath::f32::sin_cos_dd(self, lo)
-    }
-    #[inline(always)]
-    fn sin_dd(self, lo: Self) -> Self {
-        vmath::f32::sin_dd(self, lo)
-    }
-    #[inline(always)]
-    fn cos_dd(self, lo: Self) -> Self {
-        vmath::f32::cos_dd(self, lo)
-    }
+    single_precision_math!();
 }
 
 impl F32x8 {

@@ -530,24 +530,7 @@ fn sin_half_period<W: Vf>(r: W) -> W {
 /// and a quadrant selection. Rounded once, to `f32`. Bound: 0.5 ULP + 2^-33 relative.
 #[inline(always)]
 pub(crate) fn sin_dd<V: Widen>(hi: V, lo: V) -> V {
-    let far = hi.abs().ge(V::splat(SIN_DD_LIMIT)) & !hi.is_nan();
-    let (h0, h1) = hi.widen();
-    let (l0, l1) = lo.widen();
-    let (r0, n0) = reduce_pi(h0, l0);
-    let (r1, n1) = reduce_pi(h1, l1);
-    let s = V::narrow(sin_half_period(r0), sin_half_period(r1));
-    // n is an integer below 2^15 in magnitude here (exact in f32); odd n flips the sign.
-    let half = V::narrow(n0, n1) * V::splat(0.5);
-    let s = V::select(half.eq(half.floor()), s, -s);
-    // sin(±0) = ±0; infinities give NaN through the reduction.
-    let s = V::select(hi.eq(V::splat(0.0)) & lo.eq(V::splat(0.0)), hi, s);
-    if far.any() {
-        // As in `sin_cos_dd`: those lanes in f64 throughout.
-        let s0 = super::f64::sin_cos(h0 + l0).0;
-        let s1 = super::f64::sin_cos(h1 + l1).0;
-        return V::select(far, V::narrow(s0, s1), s);
-    }
-    s
+    sin_or_cos_dd::<V, false>(hi, lo)
 }
 
 /// `x − (n + ½)·π + lo` in `f64` as [`reduce_pi`] (`(2n + 1)·π/2` with π/2 in
@@ -569,20 +552,40 @@ fn reduce_pi_half<W: Vf>(x: W, lo: W) -> (W, W) {
 /// reduced sine and keep their relative accuracy. Bound: 0.5 ULP + 2^-33 relative.
 #[inline(always)]
 pub(crate) fn cos_dd<V: Widen>(hi: V, lo: V) -> V {
+    sin_or_cos_dd::<V, true>(hi, lo)
+}
+
+/// [`sin_dd`] (`COS = false`) or [`cos_dd`]: both are `±sin r` of a reduced angle.
+#[inline(always)]
+fn sin_or_cos_dd<V: Widen, const COS: bool>(hi: V, lo: V) -> V {
     let far = hi.abs().ge(V::splat(SIN_DD_LIMIT)) & !hi.is_nan();
     let (h0, h1) = hi.widen();
     let (l0, l1) = lo.widen();
-    let (r0, n0) = reduce_pi_half(h0, l0);
-    let (r1, n1) = reduce_pi_half(h1, l1);
+    let ((r0, n0), (r1, n1)) = if COS {
+        (reduce_pi_half(h0, l0), reduce_pi_half(h1, l1))
+    } else {
+        (reduce_pi(h0, l0), reduce_pi(h1, l1))
+    };
     let s = V::narrow(sin_half_period(r0), sin_half_period(r1));
+    // n is an integer below 2^15 in magnitude here (exact in f32): sin flips its sign for
+    // odd n, cos for even n.
     let half = V::narrow(n0, n1) * V::splat(0.5);
-    let c = V::select(half.eq(half.floor()), -s, s);
+    let even = half.eq(half.floor());
+    let v = if COS {
+        V::select(even, -s, s)
+    } else {
+        // sin(±0) = ±0; infinities give NaN through the reduction.
+        let v = V::select(even, s, -s);
+        V::select(hi.eq(V::splat(0.0)) & lo.eq(V::splat(0.0)), hi, v)
+    };
     if far.any() {
-        let c0 = super::f64::sin_cos(h0 + l0).1;
-        let c1 = super::f64::sin_cos(h1 + l1).1;
-        return V::select(far, V::narrow(c0, c1), c);
+        // As in `sin_cos_dd`: those lanes in f64 throughout.
+        let (s0, c0) = super::f64::sin_cos(h0 + l0);
+        let (s1, c1) = super::f64::sin_cos(h1 + l1);
+        let f = if COS { V::narrow(c0, c1) } else { V::narrow(s0, s1) };
+        return V::select(far, f, v);
     }
-    c
+    v
 }
 
 /// `(sin, cos)` of the double-word angle `hi + lo` (`|lo| ≤ ulp(hi)/2`, as from an
