@@ -167,7 +167,8 @@ pub trait Real:
 
     /// `(sin, cos)` of the double-word angle `self + lo` (`|lo| ≤ ulp(self)/2`):
     /// `sin(hi + lo) = sin hi·cos lo + cos hi·sin lo` with `sin lo = lo`, `cos lo = 1 −
-    /// lo²/2`. Single-precision vector lanes reduce in `f64` and evaluate in `f32` (1.5 ULP).
+    /// lo²/2`. Single-precision vector lanes take [`Real::sin_dd`] and [`Real::cos_dd`] (0.5 ULP
+    /// each).
     #[inline(always)]
     fn sin_cos_dd(self, lo: Self) -> (Self, Self) {
         let (sh, ch) = self.sin_cos();

@@ -464,37 +464,9 @@ pub(crate) fn sin_cos<V: Widen>(x: V) -> (V, V) {
     (V::narrow(s0, s1), V::narrow(c0, c1))
 }
 
-/// `sin r` and `cos r` Taylor coefficients for single precision on |r| ≤ π/4:
-/// `sin r = r + r³·S(r²)` (truncation below 2^-28 relative), `cos r = 1 − r²/2 +
-/// r⁴·C(r²)` (below 2^-30).
-const SIN_F32: [f64; 5] = [
-    -1.0 / 6.0,
-    1.0 / 120.0,
-    -1.0 / 5040.0,
-    1.0 / 362_880.0,
-    -1.0 / 39_916_800.0,
-];
-const COS_F32: [f64; 5] = [
-    1.0 / 24.0,
-    -1.0 / 720.0,
-    1.0 / 40_320.0,
-    -1.0 / 3_628_800.0,
-    1.0 / 479_001_600.0,
-];
-/// Below this |hi| the reduction below is exact to 2^-60 relative of the angle's
-/// distance to the nearest multiple of π/2 for every f32 (|n| < 2^17).
+/// Below this |hi| the reduction ([`reduce_pi`]) is exact to 2^-60 relative of the angle's
+/// distance to the nearest multiple of π/2 for every f32 (|m| < 2^17).
 const SIN_DD_LIMIT: f64 = 100_000.0;
-
-/// `x − n·π/2 + lo` in `f64` for an `f32` angle widened exactly (π/2 in three pieces,
-/// the first product exact for |n| < 2^20), and `n`.
-#[inline(always)]
-fn reduce_pio2<W: Vf>(x: W, lo: W) -> (W, W) {
-    let n = (x * W::splat(super::f64::INV_PIO2)).round_even();
-    let r = (-n).mul_add(W::splat(super::f64::PIO2_1), x);
-    let r = (-n).mul_add(W::splat(super::f64::PIO2_2), r);
-    let r = (-n).mul_add(W::splat(super::f64::PIO2_3), r);
-    (r + lo, n)
-}
 
 /// `sin r = r + r³·S(r²)` on |r| ≤ 1.0001·π/2, evaluated in `f64` (mpmath's `chebyfit`,
 /// near-minimax): within 2^-33 of sin r relative.
@@ -506,14 +478,26 @@ const SIN_PI: [f64; 5] = [
     -2.407_999_973_210_464e-8,
 ];
 
-/// `x − n·π + lo` in `f64` for an `f32` angle widened exactly (π in three pieces, twice
-/// [`reduce_pio2`]'s, so the first product is exact for |n| < 2^19), and `n`.
+/// The angle `x + lo` (an `f32` angle widened exactly, and its low word) reduced in `f64` to
+/// `r ∈ [−π/2, π/2]` (+ rounding) for the sine (`x = n·π + r`) or the cosine (`x = (n + ½)·π
+/// + r`, so that `cos x = (−1)ⁿ⁺¹·sin r` and the cosine's zeros are the reduced sine's), and
+/// `n`. `r = x − m·π/2` with `m = 2n` or `2n + 1`, π/2 in three pieces: the first has 33
+/// bits, so `m·π/2`'s first product is exact for |m| < 2^20.
 #[inline(always)]
-fn reduce_pi<W: Vf>(x: W, lo: W) -> (W, W) {
-    let n = (x * W::splat(core::f64::consts::FRAC_1_PI)).round_even();
-    let r = (-n).mul_add(W::splat(2.0 * super::f64::PIO2_1), x);
-    let r = (-n).mul_add(W::splat(2.0 * super::f64::PIO2_2), r);
-    let r = (-n).mul_add(W::splat(2.0 * super::f64::PIO2_3), r);
+fn reduce_pi<W: Vf, const COS: bool>(x: W, lo: W) -> (W, W) {
+    use super::f64::{PIO2_1, PIO2_2, PIO2_3};
+    let inv_pi = W::splat(core::f64::consts::FRAC_1_PI);
+    let (n, m, scale) = if COS {
+        let n = x.mul_add(inv_pi, W::splat(-0.5)).round_even();
+        (n, n.mul_add(W::splat(2.0), W::splat(1.0)), 1.0)
+    } else {
+        // m = 2n: n times the doubled pieces (doubling is exact).
+        let n = (x * inv_pi).round_even();
+        (n, n, 2.0)
+    };
+    let r = (-m).mul_add(W::splat(scale * PIO2_1), x);
+    let r = (-m).mul_add(W::splat(scale * PIO2_2), r);
+    let r = (-m).mul_add(W::splat(scale * PIO2_3), r);
     (r + lo, n)
 }
 
@@ -524,30 +508,17 @@ fn sin_half_period<W: Vf>(r: W) -> W {
     (z * r).mul_add(horner(z, &SIN_PI), r)
 }
 
-/// `sin` of the double-word angle `hi + lo` (as [`sin_cos_dd`]) when the cosine is not
-/// wanted: `sin(n·π + r) = (−1)ⁿ·sin r`, one odd polynomial on |r| ≤ π/2 evaluated in
-/// the `f64` lanes the reduction already runs in, instead of two on |r| ≤ π/4 in `f32`
-/// and a quadrant selection. Rounded once, to `f32`. Bound: 0.5 ULP + 2^-33 relative.
+/// `sin` of the double-word angle `hi + lo` (`|lo| ≤ ulp(hi)/2`): `sin(n·π + r) =
+/// (−1)ⁿ·sin r`, one odd polynomial on |r| ≤ π/2 evaluated in the `f64` lanes the
+/// reduction runs in (the angle is exact there). Lanes with |hi| ≥ 10⁵ take the `f64`
+/// kernel of the exact sum `hi + lo`. Rounded once, to `f32`. Bound: 0.5 ULP + 2^-33
+/// relative.
 #[inline(always)]
 pub(crate) fn sin_dd<V: Widen>(hi: V, lo: V) -> V {
     sin_or_cos_dd::<V, false>(hi, lo)
 }
 
-/// `x − (n + ½)·π + lo` in `f64` as [`reduce_pi`] (`(2n + 1)·π/2` with π/2 in
-/// [`reduce_pio2`]'s pieces: the first product is exact for |2n + 1| < 2^20), and `n`.
-#[inline(always)]
-fn reduce_pi_half<W: Vf>(x: W, lo: W) -> (W, W) {
-    let n = x
-        .mul_add(W::splat(core::f64::consts::FRAC_1_PI), W::splat(-0.5))
-        .round_even();
-    let m = n.mul_add(W::splat(2.0), W::splat(1.0));
-    let r = (-m).mul_add(W::splat(super::f64::PIO2_1), x);
-    let r = (-m).mul_add(W::splat(super::f64::PIO2_2), r);
-    let r = (-m).mul_add(W::splat(super::f64::PIO2_3), r);
-    (r + lo, n)
-}
-
-/// `cos` of the double-word angle `hi + lo` when the sine is not wanted, as [`sin_dd`]:
+/// `cos` of the double-word angle `hi + lo`, as [`sin_dd`]:
 /// `cos((n + ½)·π + r) = (−1)ⁿ⁺¹·sin r`, so the zeros of the cosine are those of the
 /// reduced sine and keep their relative accuracy. Bound: 0.5 ULP + 2^-33 relative.
 #[inline(always)]
@@ -561,11 +532,8 @@ fn sin_or_cos_dd<V: Widen, const COS: bool>(hi: V, lo: V) -> V {
     let far = hi.abs().ge(V::splat(SIN_DD_LIMIT)) & !hi.is_nan();
     let (h0, h1) = hi.widen();
     let (l0, l1) = lo.widen();
-    let ((r0, n0), (r1, n1)) = if COS {
-        (reduce_pi_half(h0, l0), reduce_pi_half(h1, l1))
-    } else {
-        (reduce_pi(h0, l0), reduce_pi(h1, l1))
-    };
+    let (r0, n0) = reduce_pi::<_, COS>(h0, l0);
+    let (r1, n1) = reduce_pi::<_, COS>(h1, l1);
     let s = V::narrow(sin_half_period(r0), sin_half_period(r1));
     // n is an integer below 2^15 in magnitude here (exact in f32): sin flips its sign for
     // odd n, cos for even n.
@@ -579,7 +547,8 @@ fn sin_or_cos_dd<V: Widen, const COS: bool>(hi: V, lo: V) -> V {
         V::select(hi.eq(V::splat(0.0)) & lo.eq(V::splat(0.0)), hi, v)
     };
     if far.any() {
-        // As in `sin_cos_dd`: those lanes in f64 throughout.
+        // Those lanes in f64 throughout (the double word is exact there); the others keep
+        // their value, so a result never depends on its neighbours.
         let (s0, c0) = super::f64::sin_cos(h0 + l0);
         let (s1, c1) = super::f64::sin_cos(h1 + l1);
         let f = if COS { V::narrow(c0, c1) } else { V::narrow(s0, s1) };
@@ -588,42 +557,10 @@ fn sin_or_cos_dd<V: Widen, const COS: bool>(hi: V, lo: V) -> V {
     v
 }
 
-/// `(sin, cos)` of the double-word angle `hi + lo` (`|lo| ≤ ulp(hi)/2`, as from an
-/// exact product `w0·x`): the reduction runs in `f64` (the angle is exact there), the
-/// reduced `r` is split into two `f32` words and the kernels run in `f32` lanes, twice
-/// as many as `f64`'s: `sin(r + r_lo) = sin r + r_lo·cos r`, and alike for cos.
-/// Lanes with |hi| ≥ 10⁵ take the `f64` kernel of the exact sum `hi + lo`.
-/// Bound: 1.5 ULP (measured max 1.05 by this crate's tests against libm on `hi + lo`).
+/// `(sin, cos)` of the double-word angle `hi + lo` (`|lo| ≤ ulp(hi)/2`, as from an exact
+/// product `w0·x`): [`sin_dd`] and [`cos_dd`], each reducing the angle on its own (no kernel
+/// wants both). Bound: 0.5 ULP + 2^-33 relative each.
 #[inline(always)]
 pub(crate) fn sin_cos_dd<V: Widen>(hi: V, lo: V) -> (V, V) {
-    let far = hi.abs().ge(V::splat(SIN_DD_LIMIT)) & !hi.is_nan();
-    let (h0, h1) = hi.widen();
-    let (l0, l1) = lo.widen();
-    let (r0, n0) = reduce_pio2(h0, l0);
-    let (r1, n1) = reduce_pio2(h1, l1);
-    let r = V::narrow(r0, r1);
-    let (w0, w1) = r.widen();
-    let r_lo = V::narrow(r0 - w0, r1 - w1);
-    let n = V::narrow(n0, n1);
-    // Kernels on r (|r| ≤ π/4 + ulp).
-    let (z, z_lo) = crate::dd::two_prod(r, r);
-    let sin_k = (z * r).mul_add(horner(z, &SIN_F32), r);
-    let hz = V::splat(0.5) * z;
-    let w = V::splat(1.0) - hz;
-    let cos_k = w + (((V::splat(1.0) - w) - hz) + (z * z).mul_add(horner(z, &COS_F32), V::splat(-0.5) * z_lo));
-    let (sin_k, cos_k) = (r_lo.mul_add(cos_k, sin_k), (-r_lo).mul_add(sin_k, cos_k));
-    let (s, c) = super::quadrant(n, sin_k, cos_k);
-    // sin(±0) = ±0; infinities give NaN through the reduction.
-    let s = V::select(hi.eq(V::splat(0.0)) & lo.eq(V::splat(0.0)), hi, s);
-    if far.any() {
-        // Those lanes in f64 throughout (the double word is exact there); the others keep
-        // their value, so a result never depends on its neighbours.
-        let (s0, c0) = super::f64::sin_cos(h0 + l0);
-        let (s1, c1) = super::f64::sin_cos(h1 + l1);
-        return (
-            V::select(far, V::narrow(s0, s1), s),
-            V::select(far, V::narrow(c0, c1), c),
-        );
-    }
-    (s, c)
+    (sin_dd(hi, lo), cos_dd(hi, lo))
 }
