@@ -136,7 +136,8 @@ pub trait Real:
     }
 
     /// `eˣ` for `x ≤ 0` in two parts, `2ⁿ·(1 + m)` ([`ExpParts`]), for sums `a + eˣ` that
-    /// cancel. Positive arguments count as 0.
+    /// cancel. Its domain is `x ≤ 0` (and NaN): vector lanes do not clamp positive
+    /// arguments.
     fn exp_parts(self) -> ExpParts<Self>;
 
     /// `eˣ` within 1.5 ULP, where that is cheaper than [`Real::exp`]'s 1 ULP:

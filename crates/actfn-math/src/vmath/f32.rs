@@ -58,7 +58,8 @@ fn exp_scaled<V: Vf>(x: V, k: f64) -> V {
 /// `m`, the reduction's rounding included (measured 1.33 on [−1.5, −1.05]).
 #[inline(always)]
 pub(crate) fn exp_parts<V: Vf>(x: V) -> crate::ExpParts<V> {
-    let x = x.clamp_keep_nan(-104.0, 0.0);
+    // x ≤ 0 (or NaN): only the lower clamp.
+    let x = x.max_keep_nan(-104.0);
     let n = (x * V::splat(LOG2E)).round_even();
     let r = (-n).mul_add(V::splat(LN2_HI), x);
     let r = (-n).mul_add(V::splat(LN2_LO), r);

@@ -56,7 +56,8 @@ fn exp_scaled<V: Vf>(x: V, k: f64) -> V {
 /// expm1 kernel.
 #[inline(always)]
 pub(crate) fn exp_parts<V: Vf>(x: V) -> crate::ExpParts<V> {
-    let x = x.clamp_keep_nan(-746.0, 0.0);
+    // x ≤ 0 (or NaN): only the lower clamp.
+    let x = x.max_keep_nan(-746.0);
     let n = (x * V::splat(LOG2E)).round_even();
     let r = (-n).mul_add(V::splat(LN2_HI), x);
     let r = (-n).mul_add(V::splat(LN2_LO), r);

@@ -11,7 +11,7 @@ use crate::{Element, Real};
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum F {
     Exp,
-    /// `exp_parts(x).value()`: `eˣ` for `x ≤ 0`, `1` above.
+    /// `exp_parts(−|x|).value()`: `e^{−|x|}` (the parts' domain is `x ≤ 0`).
     ExpParts,
     Expm1,
     OneMinusExp,
@@ -34,7 +34,7 @@ impl F {
     fn lane<L: Real>(self, v: L) -> L {
         match self {
             F::Exp => v.exp(),
-            F::ExpParts => v.exp_parts().value(),
+            F::ExpParts => (-v.abs()).exp_parts().value(),
             F::Expm1 => v.exp_m1(),
             F::OneMinusExp => v.one_minus_exp(),
             F::Ln1p => v.ln_1p(),
@@ -54,7 +54,7 @@ impl F {
     fn reference(self, v: f64) -> f64 {
         match self {
             F::Exp => libm::exp(v),
-            F::ExpParts => libm::exp(if v > 0.0 { 0.0 } else { v }),
+            F::ExpParts => libm::exp(-v.abs()),
             F::Expm1 => libm::expm1(v),
             F::OneMinusExp => -libm::expm1(if v > 0.0 { 0.0 } else { v }),
             F::Ln1p | F::Ln1pUnit => libm::log1p(v),

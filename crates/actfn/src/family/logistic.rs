@@ -211,7 +211,8 @@ fn silu_quotient<L: Real, const DEEP: bool>(x: L) -> L {
 }
 
 /// `silu′(x) = σ(x)·(1 + x·σ(−x))` at every precision over `(1 + e)²`, `e = e^{−|x|}`:
-/// `((1 + e) + x·e)/(1 + e)²` for `x ≥ 0` (all terms positive, `1 + e` split exactly) and
+/// `(1 + e·(1 + x))/(1 + e)²` for `x ≥ 0` (all terms positive, so the rounding of `1 + x`,
+/// which the other branch needs anyway, weighs at most half an ULP) and
 /// `e·((1 + x) + e)/(1 + e)²` for `x < 0`, the bracket formed as `((1 + x) + 2ⁿ) + 2ⁿ·m`
 /// ([`SplitExp::plus`]) with its first sum exact where it matters, so that it cancels only
 /// through `2ⁿ·m`'s error: below 2⁻²⁸·⁶ against `|1 + x + e| ≈ 1.28·|x + 1.2785|`, within
@@ -220,10 +221,13 @@ fn silu_quotient<L: Real, const DEEP: bool>(x: L) -> L {
 /// rounded once from its double word (`d² + 2d·d_lo` by one fused multiply-add) and divided
 /// into, one rounding more than correcting the quotient by its remainder (as
 /// [`crate::lanes::over_square_dd`] does) for 16 % of the speed in `f32` and 17 % in `f64`.
-/// Bound: 4 ULP in `f32` (measured max 3.79 over every `f32` at AVX-512, where the corrected
-/// quotient measured 3.05 on every fourth); in `f64` (bound 8) measured against mpmath on
-/// 60 000 points within 0.35 of the zero, on [−20, 20] and on [−2, 2]: 3.17 ULP at every
-/// level (the corrected quotient: 2.23 in vector lanes, 2.35 in scalars).
+/// Bound: 4 ULP in `f32` (measured max 3.79 over every `f32` at AVX-512, at −6.567, where
+/// the corrected quotient measured 3.05 on every fourth; the same 3.79 after `x ≥ 0`'s
+/// numerator became `1 + e·(1 + x)` instead of `(1 + e) + x·e` with `1 + e` split: one
+/// operation fewer, SiLU′ +4 % at 64K); in `f64` (bound 8), measured with the split
+/// numerator against mpmath on 60 000 points within 0.35 of the zero, on [−20, 20] and on
+/// [−2, 2]: 3.17 ULP at every level (the corrected quotient: 2.23 in vector lanes, 2.35 in
+/// scalars).
 #[inline(always)]
 fn silu_prime_quotient<L: Real, const DEEP: bool>(x: L) -> L {
     let one = one::<L>();
@@ -231,12 +235,14 @@ fn silu_prime_quotient<L: Real, const DEEP: bool>(x: L) -> L {
     let e = split.e;
     let d = one + e;
     let d_lo = (one - d) + e;
-    let n_pos = x.mul_add(e, d) + d_lo;
     // 1 + x is exact for x ≤ −0.5 (Sterbenz on [−2, −0.5]; below, 1 and x are multiples
     // of x's ULP and |1 + x| < |x|), and so is (1 + x) + 2ⁿ on [−2, −0.5] (a multiple of
     // x's ULP below 1), which covers the bracket's cancellation near −1.28; on (−0.5, 0)
     // the bracket exceeds 1.1 and its roundings stay within one ULP.
-    let n_neg = split.scale(split.plus(one + x));
+    let one_plus_x = one + x;
+    // x ≥ 0: 1 + e·(1 + x), whose terms are positive; 1 + x's rounding weighs at most ½.
+    let n_pos = e.mul_add(one_plus_x, one);
+    let n_neg = split.scale(split.plus(one_plus_x));
     let n = L::select(x.ge(zero()), n_pos, n_neg);
     let q = n / d.mul_add(d, (d + d) * d_lo);
     // The limits, where the numerator is ∞·0: silu′(+∞) = 1 in every vector, silu′(−∞) = 0
