@@ -48,11 +48,15 @@ pub(crate) fn sigmoid<L: Real>(x: L) -> L {
 
 /// `σ(x)` in single precision with one division and no correction: `1/(1 + e)` for
 /// `x ≥ 0`, `e/(1 + e)` for `x < 0`, `e = e^{−|x|}`. `e`'s error weighs `1/(1 + e) ≤ 1`
-/// in the quotient; `1 + e` and the quotient round once each.
-/// Bound: 3 ULP (measured max 2.31 on the accuracy test's grid of [-20, 20]).
+/// in the quotient; `1 + e` and the quotient round once each. `e` comes from its parts
+/// ([`Real::exp_parts`]: `−|x| ≤ 0`, so no upper clamp and, in `f32` lanes, no carried
+/// reduction error): 1.5 ULP instead of 1, for a third more speed (f32 sigmoid forward at
+/// 64K, one thread: 4688/4611 → 6110/6473 Melem/s).
+/// Bound: 3 ULP (measured max 2.40 over every `f32` at AVX-512; 2.31 on the accuracy test's
+/// grid of [-20, 20] with [`Real::exp`]).
 #[inline(always)]
 pub(crate) fn sigmoid_single<L: Real>(x: L) -> L {
-    let e = (-x.abs()).exp();
+    let e = (-x.abs()).exp_parts().value();
     L::select(x.ge(zero()), one(), e) / (one::<L>() + e)
 }
 

@@ -238,7 +238,9 @@ impl<L: Real> Pointwise<L> for Softplus<L> {
         if let Some(inv) = self.exact_inverse {
             // β a power of two: t = β·x is exact, no low word to carry.
             let t = self.beta * x;
-            let sum = L::select(t.gt(zero()), t, zero()) + (-t.abs()).exp().ln_1p_unit();
+            // e^{−|t|} from its parts (t ≤ 0: no upper clamp, no carried reduction error).
+            let e = (-t.abs()).exp_parts().value();
+            let sum = L::select(t.gt(zero()), t, zero()) + e.ln_1p_unit();
             return L::select(self.identity(t), x, sum * inv);
         }
         let (t, t_lo) = dd::two_prod(self.beta, x);

@@ -384,7 +384,9 @@ impl<L: Real> Pointwise<L> for LogSigmoid {
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {
-        x.min_nan(zero()) - (-x.abs()).exp().ln_1p_unit()
+        // A NaN x makes the logarithm NaN, so min(x, 0) need not propagate it; e^{−|x|}
+        // from its parts (x ≤ 0: no upper clamp, no carried reduction error).
+        L::select(x.lt(zero()), x, zero()) - (-x.abs()).exp_parts().value().ln_1p_unit()
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
