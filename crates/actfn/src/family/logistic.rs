@@ -217,24 +217,21 @@ fn silu_quotient<L: Real, const DEEP: bool>(x: L) -> L {
 /// ([`SplitExp::plus`]) with its first sum exact where it matters, so that it cancels only
 /// through `2ⁿ·m`'s error: below 2⁻²⁸·⁶ against `|1 + x + e| ≈ 1.28·|x + 1.2785|`, within
 /// budget beyond 1/32 of the zero in `f32` (1/8 in `f64`), where the caller's series takes
-/// over. `e·(…)` is split below −80 as in [`silu_quotient`]. The quotient: the square is
-/// rounded once from its double word (`d² + 2d·d_lo` by one fused multiply-add) and divided
-/// into, one rounding more than correcting the quotient by its remainder (as
-/// [`crate::lanes::over_square_dd`] does) for 16 % of the speed in `f32` and 17 % in `f64`.
-/// Bound: 4 ULP in `f32` (measured max 3.79 over every `f32` at AVX-512, at −6.567, where
-/// the corrected quotient measured 3.05 on every fourth; the same 3.79 after `x ≥ 0`'s
-/// numerator became `1 + e·(1 + x)` instead of `(1 + e) + x·e` with `1 + e` split: one
-/// operation fewer, SiLU′ +4 % at 64K); in `f64` (bound 8), measured with the split
-/// numerator against mpmath on 60 000 points within 0.35 of the zero, on [−20, 20] and on
-/// [−2, 2]: 3.17 ULP at every level (the corrected quotient: 2.23 in vector lanes, 2.35 in
-/// scalars).
+/// over. `e·(…)` is split below −80 as in [`silu_quotient`]. The quotient: `(1 + e)² =
+/// 1 + e·(2 + e)` by one fused multiply-add (`2 + e` rounds once and weighs at most ¾ of
+/// its ULP), divided into: four operations fewer than squaring `1 + e` as a double word,
+/// SiLU′ +10–20 % at 64K in `f32`, with the same worst case; correcting the quotient by its
+/// remainder (as [`crate::lanes::over_square_dd`] does) costs 16 % of the speed.
+/// Bound: 4 ULP in `f32`: measured max 3.79 over every `f32` at AVX-512 (at −6.567, where
+/// `e`'s own error counts in full), the same before these two shortcuts (the `x ≥ 0`
+/// numerator and the square); in `f64` (bound 8), against mpmath (200 bits) on 64 000
+/// points within 0.35 of the zero, on [−20, 20], [−2, 2], [−745, −600] and [20, 40]: 3.0 ULP
+/// at every level, as before the shortcuts.
 #[inline(always)]
 fn silu_prime_quotient<L: Real, const DEEP: bool>(x: L) -> L {
     let one = one::<L>();
     let split = SplitExp::<L, DEEP>::of(x);
     let e = split.e;
-    let d = one + e;
-    let d_lo = (one - d) + e;
     // 1 + x is exact for x ≤ −0.5 (Sterbenz on [−2, −0.5]; below, 1 and x are multiples
     // of x's ULP and |1 + x| < |x|), and so is (1 + x) + 2ⁿ on [−2, −0.5] (a multiple of
     // x's ULP below 1), which covers the bracket's cancellation near −1.28; on (−0.5, 0)
@@ -244,7 +241,7 @@ fn silu_prime_quotient<L: Real, const DEEP: bool>(x: L) -> L {
     let n_pos = e.mul_add(one_plus_x, one);
     let n_neg = split.scale(split.plus(one_plus_x));
     let n = L::select(x.ge(zero()), n_pos, n_neg);
-    let q = n / d.mul_add(d, (d + d) * d_lo);
+    let q = n / e.mul_add(L::splat(2.0) + e, one);
     // The limits, where the numerator is ∞·0: silu′(+∞) = 1 in every vector, silu′(−∞) = 0
     // only in the deep ones, the only ones that can hold −∞.
     if DEEP {
