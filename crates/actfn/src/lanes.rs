@@ -106,10 +106,11 @@ pub(crate) fn over_one_plus_squared<L: Real>(n: L, e: L) -> L {
 }
 
 /// `σ'(x) = σ(x)·σ(−x) = e/(1+e)²` with `e = e^{−|x|}`: accurate in both tails, where
-/// the usual `y(1−y)` from the output loses every digit.
+/// the usual `y(1−y)` from the output loses every digit. `e` comes from its parts, as in
+/// [`sigmoid_single`], so that GLU's backward, which wants both, computes one exponential.
 #[inline(always)]
 pub(crate) fn sigmoid_prime<L: Real>(x: L) -> L {
-    let e = (-x.abs()).exp();
+    let e = (-x.abs()).exp_parts().value();
     over_one_plus_squared(e, e)
 }
 
