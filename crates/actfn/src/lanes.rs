@@ -46,17 +46,25 @@ pub(crate) fn sigmoid<L: Real>(x: L) -> L {
     L::select(x.ge(zero()), r, rem.mul_add(r, q))
 }
 
+/// `e^{−|x|}` from its parts ([`Real::exp_parts`]: the argument is at most 0, so no upper
+/// clamp and, in `f32` lanes, no carried reduction error): 1.5 ULP where [`Real::exp`] is
+/// within 1, for the kernels whose bounds leave room. One expression, so that a kernel
+/// calling it twice on the same `x` (GLU's backward: σ and σ′) computes it once.
+#[inline(always)]
+pub(crate) fn exp_neg_abs<L: Real>(x: L) -> L {
+    (-x.abs()).exp_parts().value()
+}
+
 /// `σ(x)` in single precision with one division and no correction: `1/(1 + e)` for
 /// `x ≥ 0`, `e/(1 + e)` for `x < 0`, `e = e^{−|x|}`. `e`'s error weighs `1/(1 + e) ≤ 1`
-/// in the quotient; `1 + e` and the quotient round once each. `e` comes from its parts
-/// ([`Real::exp_parts`]: `−|x| ≤ 0`, so no upper clamp and, in `f32` lanes, no carried
-/// reduction error): 1.5 ULP instead of 1, for a third more speed (f32 sigmoid forward at
+/// in the quotient; `1 + e` and the quotient round once each. `e` from [`exp_neg_abs`]
+/// (1.5 ULP instead of [`Real::exp`]'s 1) for a third more speed (f32 sigmoid forward at
 /// 64K, one thread: 4688/4611 → 6110/6473 Melem/s).
 /// Bound: 3 ULP (measured max 2.40 over every `f32` at AVX-512; 2.31 on the accuracy test's
 /// grid of [-20, 20] with [`Real::exp`]).
 #[inline(always)]
 pub(crate) fn sigmoid_single<L: Real>(x: L) -> L {
-    let e = (-x.abs()).exp_parts().value();
+    let e = exp_neg_abs(x);
     L::select(x.ge(zero()), one(), e) / (one::<L>() + e)
 }
 
@@ -106,11 +114,11 @@ pub(crate) fn over_one_plus_squared<L: Real>(n: L, e: L) -> L {
 }
 
 /// `σ'(x) = σ(x)·σ(−x) = e/(1+e)²` with `e = e^{−|x|}`: accurate in both tails, where
-/// the usual `y(1−y)` from the output loses every digit. `e` comes from its parts, as in
+/// the usual `y(1−y)` from the output loses every digit. `e` from [`exp_neg_abs`], as in
 /// [`sigmoid_single`], so that GLU's backward, which wants both, computes one exponential.
 #[inline(always)]
 pub(crate) fn sigmoid_prime<L: Real>(x: L) -> L {
-    let e = (-x.abs()).exp_parts().value();
+    let e = exp_neg_abs(x);
     over_one_plus_squared(e, e)
 }
 

@@ -3,7 +3,7 @@
 use actfn_math::{dd, Real};
 
 use crate::info::{real, Family, Info, OpShape, Properties};
-use crate::lanes::{sigmoid_dd, sigmoid_kernel, zero};
+use crate::lanes::{exp_neg_abs, sigmoid_dd, sigmoid_kernel, zero};
 use crate::op::{Params, Pointwise};
 
 /// SELU's α (Klambauer et al. 2017), as PyTorch spells it.
@@ -238,9 +238,7 @@ impl<L: Real> Pointwise<L> for Softplus<L> {
         if let Some(inv) = self.exact_inverse {
             // β a power of two: t = β·x is exact, no low word to carry.
             let t = self.beta * x;
-            // e^{−|t|} from its parts (t ≤ 0: no upper clamp, no carried reduction error).
-            let e = (-t.abs()).exp_parts().value();
-            let sum = L::select(t.gt(zero()), t, zero()) + e.ln_1p_unit();
+            let sum = L::select(t.gt(zero()), t, zero()) + exp_neg_abs(t).ln_1p_unit();
             return L::select(self.identity(t), x, sum * inv);
         }
         let (t, t_lo) = dd::two_prod(self.beta, x);

@@ -4,7 +4,9 @@
 use actfn_math::{dd, ExpParts, Mask, Real};
 
 use crate::info::{props, Family, Info, OpShape};
-use crate::lanes::{one, over_square_dd, poly, sech2, sigmoid, sigmoid_kernel, sigmoid_prime, with_limits, zero};
+use crate::lanes::{
+    exp_neg_abs, one, over_square_dd, poly, sech2, sigmoid, sigmoid_kernel, sigmoid_prime, with_limits, zero,
+};
 use crate::op::{Params, Pointwise};
 use crate::roots;
 
@@ -381,9 +383,8 @@ impl<L: Real> Pointwise<L> for LogSigmoid {
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {
-        // A NaN x makes the logarithm NaN, so min(x, 0) need not propagate it; e^{−|x|}
-        // from its parts (x ≤ 0: no upper clamp, no carried reduction error).
-        L::select(x.lt(zero()), x, zero()) - (-x.abs()).exp_parts().value().ln_1p_unit()
+        // A NaN x makes the logarithm NaN, so min(x, 0) need not propagate it.
+        L::select(x.lt(zero()), x, zero()) - exp_neg_abs(x).ln_1p_unit()
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
