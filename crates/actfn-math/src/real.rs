@@ -92,6 +92,14 @@ pub trait Real:
         self.ln_1p()
     }
     fn tanh(self) -> Self;
+    /// `tanh² x`: in `f32` vector lanes from tanh's unrounded quotient, rounded once
+    /// (squaring a rounded `f32` tanh doubles its rounding: 5.5 ULP in tanhshrink's
+    /// backward); elsewhere the square of [`Real::tanh`].
+    #[inline(always)]
+    fn tanh_sq(self) -> Self {
+        let t = self.tanh();
+        t * t
+    }
     fn cosh(self) -> Self;
     fn erf(self) -> Self;
     /// `1 − erf(x)`, accurate in the right tail.

@@ -80,7 +80,7 @@ fn native_forward(kind: Kind, raw: &[f64]) -> bool {
 fn native_backward(kind: Kind, raw: &[f64]) -> bool {
     match kind {
         Kind::Gelu => raw.first() == Some(&0.0),
-        Kind::Geglu | Kind::Sine | Kind::Silu | Kind::Swiglu | Kind::Mish => true,
+        Kind::Geglu | Kind::Sine | Kind::Silu | Kind::Swiglu | Kind::Mish | Kind::Tanhshrink => true,
         _ => false,
     }
 }

@@ -118,7 +118,7 @@ registry! {
 /// kernels chain several roundings (or underflow in their tails) and measured above 3 ULP
 /// in `f32` lanes. Where a kind has a single-precision form of a direction that meets the
 /// 4-ULP contract (`kernels::native_forward`, `kernels::native_backward`: GELU, SiLU,
-/// Mish, sine, squareplus's and tanhshrink's forward and the gated kinds), that direction
+/// Mish, sine, tanhshrink, squareplus's forward and the gated kinds), that direction
 /// runs in `f32` lanes.
 /// The gated kinds follow their gates.
 const WIDE_F32: &[Kind] = &[

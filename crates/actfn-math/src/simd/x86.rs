@@ -261,6 +261,10 @@ macro_rules! real_math {
             vmath::$m::exp_parts(self)
         }
         #[inline(always)]
+        fn tanh_sq(self) -> Self {
+            vmath::$m::tanh_sq(self)
+        }
+        #[inline(always)]
         fn ln(self) -> Self {
             vmath::$m::ln(self)
         }

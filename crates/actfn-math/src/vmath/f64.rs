@@ -193,6 +193,13 @@ pub(crate) fn tanh<V: Vf>(x: V) -> V {
     r.copysign(x)
 }
 
+/// `tanh² x`, the square of [`tanh`]. Bound: 5 ULP.
+#[inline(always)]
+pub(crate) fn tanh_sq<V: Vf>(x: V) -> V {
+    let t = tanh(x);
+    t * t
+}
+
 /// `cosh x = h + 1/(4h)`, `h = eˣ/2` (finite up to the true overflow).
 /// Bound: 2 ULP.
 #[inline(always)]

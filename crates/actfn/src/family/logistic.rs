@@ -516,7 +516,6 @@ impl<L: Real> Pointwise<L> for Tanhshrink {
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
-        let t = x.tanh();
-        g * (t * t)
+        g * x.tanh_sq()
     }
 }
