@@ -4,7 +4,7 @@
 use actfn_math::{Mask, Real};
 
 use crate::info::{props, real, required, Family, Info, OpShape, Param, ParamKind};
-use crate::lanes::{div_by_const, one, zero};
+use crate::lanes::{div_by_const, div_by_const_any, one, zero};
 use crate::op::{Params, Pointwise};
 
 const RELU_REFS: &[&str] = &[
@@ -267,7 +267,13 @@ impl<L: Real> Pointwise<L> for Hardsigmoid {
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
-        L::select(x.gt(L::splat(-3.0)) & x.lt(L::splat(3.0)), g / L::splat(6.0), zero())
+        // g/6 without a division (a 512-bit `f64` division is the whole cost of this
+        // kernel on an Intel Xeon: f64 backward at 64K read 0.58× PyTorch with it).
+        L::select(
+            x.gt(L::splat(-3.0)) & x.lt(L::splat(3.0)),
+            div_by_const_any(g, 6.0),
+            zero(),
+        )
     }
 }
 
