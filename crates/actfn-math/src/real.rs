@@ -148,6 +148,20 @@ pub trait Real:
     /// arguments.
     fn exp_parts(self) -> ExpParts<Self>;
 
+    /// `eˣ·2⁻ᵏ` for an integer `k` (not NaN), where `eˣ` alone may overflow or underflow: the
+    /// softmax rows' exponential, shifted by `k·ln2` near the row maximum. Domain:
+    /// `|x| ≤ 512` (`f32`) or `4096` (`f64`) with `x·log₂e − k` in `[−250, 250]`
+    /// (`f32`) or `[−2040, 2040]` (`f64`). Vector lanes reduce `x` itself by `n·ln2`
+    /// (exact there) and scale by `2ⁿ⁻ᵏ`: 1.5 ULP in `f32`, 1 ULP in `f64`. The default
+    /// subtracts `k·ln2` as a double word and takes [`crate::dd::exp_dd`].
+    #[inline(always)]
+    fn exp_shifted(self, k: Self) -> Self {
+        let (c, c_lo) = Self::splat_dd(core::f64::consts::LN_2, 2.319_046_813_846_299_6e-17);
+        let (p, p_lo) = crate::dd::two_prod(k, c);
+        let (d, d_lo) = crate::dd::two_sum(self, -p);
+        crate::dd::exp_dd(d, d_lo - k.mul_add(c_lo, p_lo))
+    }
+
     /// `eˣ` within 1.5 ULP, where that is cheaper than [`Real::exp`]'s 1 ULP:
     /// single-precision vector lanes skip the carried reduction error
     /// ([`Real::exp_with_lo`] without a low word). The default is [`Real::exp`].
@@ -199,6 +213,12 @@ pub trait Real:
         self.sin_cos_dd(lo).1
     }
 
+    /// `max(self, lo)`, where `self` is kept if either is NaN (or both are zeros): one
+    /// instruction in x86 lanes.
+    #[inline(always)]
+    fn at_least(self, lo: Self) -> Self {
+        Self::select(lo.gt(self), lo, self)
+    }
     /// Lane-wise maximum that returns NaN when either input is NaN.
     #[inline(always)]
     fn max_nan(self, other: Self) -> Self {
@@ -422,6 +442,10 @@ mod tests {
         assert!(f32::NAN.min_nan(1.0).is_nan());
         assert_eq!(2.0f64.max_nan(-1.0), 2.0);
         assert_eq!(2.0f64.min_nan(-1.0), -1.0);
+        assert!(f64::NAN.at_least(1.0).is_nan());
+        assert_eq!(1.0f64.at_least(f64::NAN), 1.0);
+        assert_eq!(2.0f32.at_least(3.0), 3.0);
+        assert_eq!(4.0f32.at_least(3.0), 4.0);
     }
 
     #[test]

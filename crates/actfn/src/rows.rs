@@ -3,9 +3,10 @@
 //! The scalar level, and the backward of both types, run in `f64` lanes (the design of
 //! the scalar kernels of `family::softmax`: `x − m` carried as a double word into `exp`,
 //! sums kept as double words, `log Σ = log1p(Σ − 1)`); the forward at a vector level runs
-//! in the element type's lanes (`f32` data in `f32` lanes, twice as many) with the same
-//! double words, whole-vector loops and `1/Σ` rounded once ([`forward_block_single`]:
-//! for `f64` data 1.4× the double-word path's speed). Three passes over a row: its maximum; the shifted
+//! in the element type's lanes (`f32` data in `f32` lanes, twice as many), shifted by a
+//! multiple of ln 2 near the maximum rather than by the maximum (so no difference is
+//! carried: [`Shift`]), with sums as double words, whole-vector loops and `1/Σ` rounded
+//! once ([`forward_block_single`]). Three passes over a row: its maximum; the shifted
 //! exponentials, written to the output and summed; the scaling. Contiguous rows
 //! (the last dim) put consecutive elements of one row in the lanes and reduce across
 //! lanes after each pass; strided rows (any other dim) put `WIDTH` neighbouring rows in
@@ -251,16 +252,10 @@ fn forward_block<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: &mut [E
     }
 }
 
-/// `max(m, v)`, either one where one is NaN.
-#[inline(always)]
-fn plain_max<L: Real>(m: L, v: L) -> L {
-    L::select(m.ge(v), m, v)
-}
-
 /// [`forward_block`] at a vector level, in the element type's lanes (for `f32` data twice
-/// the lanes of the `f64` path): `x − m = d + d_lo` split exactly and `e = e^{d + d_lo}`
-/// ([`Real::exp_with_lo`], 1.5 ULP in `f32` lanes), the sum kept as a double word; softmax
-/// scales by `1/Σ` rounded once (≤ 2.5 ULP in all). log_softmax needs no low word: it
+/// the lanes of the `f64` path): the terms `e^{x − s}` for a shift `s` near the row
+/// maximum ([`Shift`]; [`Real::exp_shifted`], 1.5 ULP in `f32` lanes), the sum kept as a
+/// double word; softmax scales by `1/Σ` rounded once (≤ 2.5 ULP in all). log_softmax needs no low word: it
 /// writes `(x − m) − log Σ`, two terms of one sign (≤ 2.5 ULP).
 #[inline(always)]
 fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: &mut [E], b: &Block) {
@@ -274,16 +269,16 @@ fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: 
     let (mut m0, mut m1, mut m2, mut m3) = (ninf, ninf, ninf, ninf);
     let mut j = 0;
     while j + 4 <= full {
-        m0 = plain_max(m0, sign * load_full::<E, L>(src, b, j));
-        m1 = plain_max(m1, sign * load_full::<E, L>(src, b, j + 1));
-        m2 = plain_max(m2, sign * load_full::<E, L>(src, b, j + 2));
-        m3 = plain_max(m3, sign * load_full::<E, L>(src, b, j + 3));
+        m0 = m0.at_least(sign * load_full::<E, L>(src, b, j));
+        m1 = m1.at_least(sign * load_full::<E, L>(src, b, j + 1));
+        m2 = m2.at_least(sign * load_full::<E, L>(src, b, j + 2));
+        m3 = m3.at_least(sign * load_full::<E, L>(src, b, j + 3));
         j += 4;
     }
     for j in j..b.steps {
-        m0 = plain_max(m0, sign * load::<E, L>(src, b, j, pad));
+        m0 = m0.at_least(sign * load::<E, L>(src, b, j, pad));
     }
-    let m = plain_max(plain_max(m0, m1), plain_max(m2, m3));
+    let m = m0.at_least(m1).at_least(m2.at_least(m3));
     let m = if b.contiguous { L::splat(m.reduce_max()) } else { m };
     let mut sum = Acc::<L>::from_one();
     if op == RowOp::LogSoftmax {
@@ -297,7 +292,7 @@ fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: 
             #[inline(always)]
             |j, whole| {
                 let d = load_at::<E, L>(src, b, j, pad, whole) - m;
-                sum.add_unit(d.exp_fast());
+                sum.add_unit(exp_nonpositive(d));
             },
         );
         let (s, s_lo) = sum.total_from_one::<E>(b.contiguous);
@@ -312,16 +307,13 @@ fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: 
             },
         );
     } else {
+        let shift = Shift::near(m, sign);
         each_step(
             b,
             full,
             #[inline(always)]
             |j, whole| {
-                let v = sign * load_at::<E, L>(x.unwrap_or(y), b, j, pad, whole);
-                // `v − m = d + d_lo` exactly; `d_lo` is NaN only where `d` is infinite (or
-                // NaN), where `exp_with_lo` ignores it.
-                let (d, d_lo) = dd::two_sum(v, -m);
-                let e = d.exp_with_lo(d_lo);
+                let e = shift.exp(load_at::<E, L>(x.unwrap_or(y), b, j, pad, whole));
                 sum.add_unit(e);
                 store_at(e, y, b, j, whole);
             },
@@ -334,6 +326,68 @@ fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: 
             #[inline(always)]
             |j, whole| store_at(load_at::<E, L>(y, b, j, 0.0, whole) * inv, y, b, j, whole),
         );
+    }
+}
+
+/// A bound beyond which `e^{-bound}` rounds to 0 in `L`'s precision.
+#[inline(always)]
+fn underflow_bound<L: Real>() -> f64 {
+    if L::PRECISION < 53 {
+        110.0
+    } else {
+        750.0
+    }
+}
+
+/// `eᵈ` for `d ≤ 0` (or NaN) by [`Real::exp_shifted`], raised to `−underflow_bound` where
+/// it is 0.
+#[inline(always)]
+fn exp_nonpositive<L: Real>(d: L) -> L {
+    d.at_least(L::splat(-underflow_bound::<L>())).exp_shifted(L::splat(0.0))
+}
+
+/// The softmax rows' shift: `e^{v − s}` for the constant `s = c₀ + k·ln2` near the row
+/// maximum `m`, in place of `e^{v − m}`, so that no difference is carried as a double
+/// word (the quotients `e^{v − s}/Σ` are the same). Where `|m| ≥ BIG`, `c₀ = m` and `v − m`
+/// is exact (Sterbenz) for every `v` whose term does not underflow; elsewhere `c₀ = 0`
+/// and [`Real::exp_shifted`] reduces `v` by ln 2 on its own, exactly. `k = round((m −
+/// c₀)·log₂e)` puts the largest term in `[e^-0.35, e^0.35]`: no term overflows, the sum is
+/// at least 0.7, and [`Acc::add_unit`]'s terms stay below 2. Arguments more than
+/// `RANGE` ([`underflow_bound`]) below `m − c₀`, whose terms are 0, are raised to that
+/// floor, which keeps [`Real::exp_shifted`] in its domain (`|v − c₀| < BIG + RANGE`, with
+/// `BIG ≥ 2·RANGE` for Sterbenz). A NaN or infinite `m`
+/// is `c₀`, which makes every term NaN (`x − ∞ = −∞` reduces to NaN).
+#[derive(Clone, Copy)]
+struct Shift<L> {
+    sign: L,
+    minus_c0: L,
+    floor: L,
+    k: L,
+}
+
+impl<L: Real> Shift<L> {
+    #[inline(always)]
+    fn near(m: L, sign: L) -> Self {
+        let range = underflow_bound::<L>();
+        let big = if L::PRECISION < 53 { 256.0 } else { 2048.0 };
+        let c0 = L::select(m.abs().lt(L::splat(big)), L::splat(0.0), m);
+        let mc = m - c0;
+        // Rounded to an integer by adding and subtracting 1.5·2^(p−1) (|mc·log₂e| < 2^12).
+        let magic = L::splat(1.5 * f64::powi(2.0, L::PRECISION as i32 - 1));
+        Shift {
+            sign,
+            minus_c0: -c0,
+            floor: mc - L::splat(range),
+            k: (mc * L::splat(core::f64::consts::LOG2_E) + magic) - magic,
+        }
+    }
+    /// `e^{sign·x − c₀ − k·ln2}` (the sign is ±1: `sign·x − c₀` rounds once).
+    #[inline(always)]
+    fn exp(self, x: L) -> L {
+        self.sign
+            .mul_add(x, self.minus_c0)
+            .at_least(self.floor)
+            .exp_shifted(self.k)
     }
 }
 

@@ -261,6 +261,10 @@ macro_rules! real_math {
             vmath::$m::exp_parts(self)
         }
         #[inline(always)]
+        fn exp_shifted(self, k: Self) -> Self {
+            vmath::$m::exp_shifted(self, k)
+        }
+        #[inline(always)]
         fn tanh_sq(self) -> Self {
             vmath::$m::tanh_sq(self)
         }
@@ -370,6 +374,11 @@ impl Real for F64x8 {
     #[inline(always)]
     fn sqrt(self) -> Self {
         F64x8(unsafe { _mm512_sqrt_pd(self.0) })
+    }
+    #[inline(always)]
+    fn at_least(self, lo: Self) -> Self {
+        // `max(a, b)` gives `b` where either is NaN or both are zeros.
+        F64x8(unsafe { _mm512_max_pd(lo.0, self.0) })
     }
     #[inline(always)]
     fn round_f32(self) -> Self {
@@ -484,6 +493,11 @@ impl Real for F32x16 {
     #[inline(always)]
     fn sqrt(self) -> Self {
         F32x16(unsafe { _mm512_sqrt_ps(self.0) })
+    }
+    #[inline(always)]
+    fn at_least(self, lo: Self) -> Self {
+        // `max(a, b)` gives `b` where either is NaN or both are zeros.
+        F32x16(unsafe { _mm512_max_ps(lo.0, self.0) })
     }
     #[inline(always)]
     fn recip_seed(self) -> Self {
@@ -627,6 +641,11 @@ impl Real for F64x4 {
     #[inline(always)]
     fn sqrt(self) -> Self {
         F64x4(unsafe { _mm256_sqrt_pd(self.0) })
+    }
+    #[inline(always)]
+    fn at_least(self, lo: Self) -> Self {
+        // `max(a, b)` gives `b` where either is NaN or both are zeros.
+        F64x4(unsafe { _mm256_max_pd(lo.0, self.0) })
     }
     #[inline(always)]
     fn round_f32(self) -> Self {
@@ -774,6 +793,11 @@ impl Real for F32x8 {
     #[inline(always)]
     fn sqrt(self) -> Self {
         F32x8(unsafe { _mm256_sqrt_ps(self.0) })
+    }
+    #[inline(always)]
+    fn at_least(self, lo: Self) -> Self {
+        // `max(a, b)` gives `b` where either is NaN or both are zeros.
+        F32x8(unsafe { _mm256_max_ps(lo.0, self.0) })
     }
     #[inline(always)]
     fn round_f32(self) -> Self {

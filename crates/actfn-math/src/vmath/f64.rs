@@ -52,6 +52,18 @@ fn exp_scaled<V: Vf>(x: V, k: f64) -> V {
     (V::splat(1.0) + expm1_kernel(r)).ldexp(n + V::splat(k))
 }
 
+/// `eˣ·2⁻ᵏ` for integral `k`, `|x| ≤ 4096` and `round(x·log₂e) − k` in `[−2044, 2044]`
+/// (the softmax rows' exponential, shifted by a multiple of ln 2): [`exp`]'s reduction,
+/// exact for `|n| < 2^21`, and its kernel, scaled by `2ⁿ⁻ᵏ` once. A NaN `x` gives NaN.
+/// Bound: 1 ULP.
+#[inline(always)]
+pub(crate) fn exp_shifted<V: Vf>(x: V, k: V) -> V {
+    let n = (x * V::splat(LOG2E)).round_even();
+    let r = (-n).mul_add(V::splat(LN2_HI), x);
+    let r = (-n).mul_add(V::splat(LN2_LO), r);
+    (V::splat(1.0) + expm1_kernel(r)).ldexp(n - k)
+}
+
 /// `eˣ` for `x ≤ 0` as `2ⁿ·(1 + m)` ([`crate::ExpParts`]): [`exp`]'s reduction, `m` its
 /// expm1 kernel.
 #[inline(always)]

@@ -415,6 +415,91 @@ fn f32_exp_with_a_low_word_is_within_1_5_ulp() {
     }
 }
 
+struct ExpShifted<'a, E> {
+    x: &'a [E],
+    k: &'a [E],
+    y: &'a mut [E],
+}
+
+impl<E: Element> LaneTask<E> for ExpShifted<'_, E> {
+    type Output = ();
+    fn run<L: Lanes<E>>(self) {
+        crate::drive::zip_lanes::<E, L>(self.x, self.k, self.y, |x, k| x.exp_shifted(k));
+    }
+}
+
+/// `eˣ·2⁻ᵏ` as the softmax rows use it: `x` anywhere in the domain (`|x| ≤ 512` in `f32`,
+/// `4096` in `f64`), `k` an integer from `x·log₂e − 1` down to where the result underflows;
+/// the reference subtracts `k·ln2` in double-double and rounds `exp` once.
+fn check_exp_shifted<E: Element>(x_max: f64, k_range: f64, bound: f64) {
+    let mut next = xorshift_uniform(0x2545_f491_4f6c_dd1du64);
+    let (mut x, mut k) = (Vec::new(), Vec::new());
+    for i in 0..200_000 {
+        let v = E::from_f64(if i % 3 == 0 { 2.0 } else { x_max } * (2.0 * next() - 1.0));
+        let n = (v.to_f64() * core::f64::consts::LOG2_E).round();
+        // Half of the draws near the top (the row maximum's neighbourhood), half spread.
+        let below = if i % 2 == 0 {
+            2.0 * next() - 1.0
+        } else {
+            k_range * next()
+        };
+        x.push(v);
+        k.push(E::from_f64(n + below.round()));
+    }
+    // NaN gives NaN; the largest and smallest arguments.
+    x.extend([f64::NAN, x_max, -x_max].map(E::from_f64));
+    let n_max = (x_max * core::f64::consts::LOG2_E).round();
+    k.extend([0.0, n_max, -n_max].map(E::from_f64));
+    for level in Level::available() {
+        let mut y = vec![E::from_f64(0.0); x.len()];
+        dispatch(
+            level,
+            ExpShifted {
+                x: &x,
+                k: &k,
+                y: &mut y,
+            },
+        );
+        let mut worst = 0.0f64;
+        for i in 0..x.len() {
+            let (xi, ki) = (x[i].to_f64(), k[i].to_f64());
+            if xi.is_nan() {
+                assert!(y[i].to_f64().is_nan(), "{level}: exp_shifted({xi}, {ki}) = {:?}", y[i]);
+                continue;
+            }
+            let (hi, lo) = crate::dd::two_sum(xi, -ki * crate::vmath::f64::LN2_HI);
+            let (d, d_lo) = crate::dd::fast_two_sum(hi, lo - ki * crate::vmath::f64::LN2_LO);
+            let want = libm::exp(d) * (1.0 + d_lo);
+            let err = ulp_error(y[i], want);
+            let least_normal = if core::mem::size_of::<E>() == 4 {
+                f32::MIN_POSITIVE as f64
+            } else {
+                f64::MIN_POSITIVE
+            };
+            // Subnormal results round twice (`1 + p`, then the scaling).
+            let bound = if want < 2.0 * least_normal { bound + 1.0 } else { bound };
+            assert!(
+                err <= bound,
+                "{level}: exp_shifted({xi:e}, {ki}) = {:?}, want {want:e}: {err} ULP",
+                y[i]
+            );
+            worst = worst.max(err);
+        }
+        println!("{level:7} exp_shifted {}: {worst:.3} ULP", core::any::type_name::<E>());
+    }
+}
+
+#[test]
+fn f32_exp_shifted_is_within_1_5_ulp() {
+    check_exp_shifted::<f32>(512.0, 160.0, 1.5);
+}
+
+#[test]
+fn f64_exp_shifted_is_within_2_ulp_of_libm() {
+    // 1 ULP, plus libm's own.
+    check_exp_shifted::<f64>(4096.0, 1080.0, 2.0);
+}
+
 struct OnePlusXPlusExp<'a, E> {
     x: &'a [E],
     y: &'a mut [E],
