@@ -13,7 +13,7 @@
 //! the lanes, so every load is contiguous and no reduction is needed.
 
 use actfn_math::dd;
-use actfn_math::drive::{Rows, PAR_MIN_LEN_COSTLY};
+use actfn_math::drive::{self, Rows, PAR_MIN_LEN_COSTLY};
 use actfn_math::simd::{self, LaneTask, Lanes, MAX_WIDTH};
 use actfn_math::{Element, Real};
 use rayon::prelude::*;
@@ -215,11 +215,19 @@ fn exp_shift<L: Real>(v: L, m: L) -> (L, L, L) {
     (dd::exp_dd(d, d_lo), d, d_lo)
 }
 
-/// `y = op(x)` on one block (`x = None`: in place on `y`).
+/// `y = op(x)` on one block (`x = None`: in place on `y`). With `scratch` (a contiguous
+/// row, out of place, long enough: [`Streaming`]) the vector levels write `y` with
+/// streaming stores.
 #[inline(always)]
-fn forward_block<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: &mut [E], b: &Block) {
+fn forward_block<E: Element, L: Lanes<E>>(
+    op: RowOp,
+    x: Option<&[E]>,
+    y: &mut [E],
+    b: &Block,
+    scratch: Option<&mut [E]>,
+) {
     if L::PRECISION < 53 || L::WIDTH > 1 {
-        return forward_block_single::<E, L>(op, x, y, b);
+        return forward_block_single::<E, L>(op, x, y, b, scratch);
     }
     let sign = L::splat(op.sign());
     let pad = op.sign() * f64::NEG_INFINITY;
@@ -257,8 +265,20 @@ fn forward_block<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: &mut [E
 /// maximum ([`Shift`]; [`Real::exp_shifted`], 1.5 ULP in `f32` lanes), the sum kept as a
 /// double word; softmax scales by `1/Σ` rounded once (≤ 2.5 ULP in all). log_softmax needs no low word: it
 /// writes `(x − m) − log Σ`, two terms of one sign (≤ 2.5 ULP).
+///
+/// With `scratch` the output is written once, by streaming stores (no read of `y`'s lines
+/// into the caches): softmax keeps its terms in `scratch` until it scales them.
 #[inline(always)]
-fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: &mut [E], b: &Block) {
+fn forward_block_single<E: Element, L: Lanes<E>>(
+    op: RowOp,
+    x: Option<&[E]>,
+    y: &mut [E],
+    b: &Block,
+    scratch: Option<&mut [E]>,
+) {
+    // log_softmax streams where the row starts aligned (its steps then are too).
+    let align = L::WIDTH * core::mem::size_of::<E>();
+    let nt = scratch.is_some() && (y[b.base..].as_ptr() as usize).is_multiple_of(align);
     let sign = L::splat(op.sign());
     let pad = op.sign() * f64::NEG_INFINITY;
     let full = b.full_steps::<E, L>();
@@ -291,6 +311,7 @@ fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: 
             full,
             #[inline(always)]
             |j, whole| {
+                prefetch_next_row(src, b, j);
                 let d = load_at::<E, L>(src, b, j, pad, whole) - m;
                 sum.add_unit(exp_nonpositive(d));
             },
@@ -303,9 +324,27 @@ fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: 
             #[inline(always)]
             |j, whole| {
                 let d = load_at::<E, L>(x.unwrap_or(y), b, j, pad, whole) - m;
-                store_at(d - log_sum, y, b, j, whole);
+                store_out(d - log_sum, y, b, j, whole, nt);
             },
         );
+    } else if let Some(terms) = scratch {
+        // The terms at the same offsets of a block based at 0 in `terms`.
+        let tb = Block { base: 0, ..*b };
+        let shift = Shift::near(m, sign);
+        each_step(
+            b,
+            full,
+            #[inline(always)]
+            |j, whole| {
+                prefetch_next_row(src, b, j);
+                let e = shift.exp(load_at::<E, L>(src, b, j, pad, whole));
+                sum.add_unit(e);
+                store_at(e, terms, &tb, j, whole);
+            },
+        );
+        let (s, s_lo) = sum.total_from_one::<E>(b.contiguous);
+        let inv = L::splat(1.0) / (s + s_lo);
+        scale_streamed(&terms[..b.len], inv, &mut y[b.base..b.base + b.len]);
     } else {
         let shift = Shift::near(m, sign);
         each_step(
@@ -313,6 +352,7 @@ fn forward_block_single<E: Element, L: Lanes<E>>(op: RowOp, x: Option<&[E]>, y: 
             full,
             #[inline(always)]
             |j, whole| {
+                prefetch_next_row(x.unwrap_or(y), b, j);
                 let e = shift.exp(load_at::<E, L>(x.unwrap_or(y), b, j, pad, whole));
                 sum.add_unit(e);
                 store_at(e, y, b, j, whole);
@@ -388,6 +428,55 @@ impl<L: Real> Shift<L> {
             .mul_add(x, self.minus_c0)
             .at_least(self.floor)
             .exp_shifted(self.k)
+    }
+}
+
+/// For contiguous rows, prefetches the next row's step `j` while this row's exponentials
+/// are computed: its maximum pass would otherwise wait on memory at every new page.
+#[inline(always)]
+fn prefetch_next_row<E: Element>(src: &[E], b: &Block, j: usize) {
+    if b.contiguous {
+        simd::prefetch(src, b.offset(j) + b.len);
+    }
+}
+
+/// `out = terms·inv` (a contiguous row), by streaming stores from `out`'s first aligned
+/// element on; the unaligned head and the tail through a buffer.
+#[inline(always)]
+fn scale_streamed<E: Element, L: Lanes<E>>(terms: &[E], inv: L, out: &mut [E]) {
+    let size = core::mem::size_of::<E>();
+    let addr = out.as_ptr() as usize;
+    let head = ((addr.next_multiple_of(L::WIDTH * size) - addr) / size).min(out.len());
+    scale_partial(&terms[..head], inv, &mut out[..head]);
+    let mut i = head;
+    while i + L::WIDTH <= out.len() {
+        (L::load(&terms[i..i + L::WIDTH]) * inv).store_stream(&mut out[i..i + L::WIDTH]);
+        i += L::WIDTH;
+    }
+    scale_partial(&terms[i..], inv, &mut out[i..]);
+}
+
+/// `out = terms·inv` for fewer than `WIDTH` elements.
+#[inline(always)]
+fn scale_partial<E: Element, L: Lanes<E>>(terms: &[E], inv: L, out: &mut [E]) {
+    if terms.is_empty() {
+        return;
+    }
+    let mut buf = [E::from_f64(0.0); MAX_WIDTH];
+    buf[..terms.len()].copy_from_slice(terms);
+    (L::load(&buf) * inv).store(&mut buf);
+    out.copy_from_slice(&buf[..terms.len()]);
+}
+
+/// [`store_at`], by a streaming store where `nt` and the step is whole (the caller
+/// checked the alignment: [`Streaming`]).
+#[inline(always)]
+fn store_out<E: Element, L: Lanes<E>>(v: L, dst: &mut [E], b: &Block, j: usize, whole: bool, nt: bool) {
+    if nt && whole {
+        let o = b.offset(j);
+        v.store_stream(&mut dst[o..o + L::WIDTH]);
+    } else {
+        store_at(v, dst, b, j, whole);
     }
 }
 
@@ -525,6 +614,27 @@ fn slabs_per_task(rows: Rows) -> usize {
     count.div_ceil(t).max(1)
 }
 
+/// Whether a forward writes its output with streaming stores: out of place, contiguous
+/// rows of at most [`Streaming::MAX_ROW`] elements, and at least
+/// [`drive::STREAM_MIN_BYTES`] of output (the threshold of the copy-like element-wise
+/// kernels). Softmax streams from each row's first aligned element; log_softmax streams
+/// rows that start aligned for [`Lanes::store_stream`]. The output's cache lines are then
+/// never read: 2 bytes of traffic per output byte instead of 3 (a copy's ratio).
+struct Streaming;
+
+impl Streaming {
+    /// Rows up to 64 KiB of `f32` keep their scratch terms in L2.
+    const MAX_ROW: usize = 16 << 10;
+
+    fn applies<E: Element, L: Lanes<E>>(x: Option<&[E]>, y: &[E], rows: Rows) -> bool {
+        L::STREAMS
+            && x.is_some()
+            && rows.inner == 1
+            && rows.len <= Self::MAX_ROW
+            && core::mem::size_of_val(y) >= drive::STREAM_MIN_BYTES
+    }
+}
+
 struct Fwd<'a, E> {
     op: RowOp,
     x: Option<&'a [E]>,
@@ -538,8 +648,10 @@ impl<E: Element> LaneTask<E> for Fwd<'_, E> {
         let Fwd { op, x, y, rows } = self;
         let s = slab(rows);
         let per = slabs_per_task(rows) * s;
+        let stream = Streaming::applies::<E, L>(x, y, rows);
         let work = |k: usize, yc: &mut [E]| {
             let xc = x.map(|x| &x[k * per..k * per + yc.len()]);
+            let mut terms = vec![E::from_f64(0.0); if stream { rows.len } else { 0 }];
             L::vectorize(
                 #[inline(always)]
                 || {
@@ -548,8 +660,11 @@ impl<E: Element> LaneTask<E> for Fwd<'_, E> {
                             rows,
                             o * s,
                             #[inline(always)]
-                            |b| forward_block::<E, L>(op, xc, yc, b),
+                            |b| forward_block::<E, L>(op, xc, yc, b, stream.then_some(&mut terms[..])),
                         );
+                    }
+                    if stream {
+                        L::stream_fence();
                     }
                 },
             )

@@ -150,3 +150,35 @@ fn forcing_an_unavailable_level_is_an_error() {
     let e = Level::parse_request("avx1024").unwrap_err().to_string();
     assert!(e.contains("unknown SIMD level `avx1024`"), "{e}");
 }
+
+#[test]
+fn large_row_wise_outputs_written_by_streaming_stores_equal_in_place_ones() {
+    // 32 MiB of f32 output (the drivers' threshold for streaming stores) and a row more,
+    // in rows of 1000 (so that most rows start unaligned), with rows of NaN, ±∞, huge and
+    // tiny values; written once out of place (streamed) and once in place (not).
+    let len = 1000;
+    let rows = (32 << 20) / (4 * len) + 1;
+    let mut rng = Rng::new(6);
+    let mut x: Vec<f32> = (0..rows * len).map(|_| rng.range(-30.0, 30.0) as f32).collect();
+    x[3 * len + 7] = f32::NAN;
+    x[5 * len + 1] = f32::INFINITY;
+    x[6 * len..7 * len].fill(f32::NEG_INFINITY);
+    x[8 * len + 2] = f32::NEG_INFINITY;
+    x[9 * len..10 * len].iter_mut().for_each(|v| *v *= 1e30);
+    x[10 * len..11 * len].iter_mut().for_each(|v| *v *= 1e-30);
+    at_every_level(|level| {
+        for spec in ["softmax", "log_softmax", "softmin"] {
+            let act = Activation::parse(spec).unwrap();
+            let mut y = vec![0.0f32; x.len()];
+            act.forward_shaped(&x, &[rows, len], &mut y).unwrap();
+            let mut yi = x.clone();
+            act.forward_in_place_shaped(&mut yi, &[rows, len]).unwrap();
+            let mismatch = (0..x.len()).find(|&i| y[i].to_bits() != yi[i].to_bits());
+            assert_eq!(mismatch, None, "{level} {spec}: streamed output differs from in place");
+            assert!(
+                y[3 * len..4 * len].iter().all(|v| v.is_nan()),
+                "{level} {spec}: a NaN row"
+            );
+        }
+    });
+}

@@ -310,3 +310,21 @@ pub fn dispatch_wide<E: Element, T: LaneTask<E>>(level: Level, task: T) -> T::Ou
 
 /// The largest [`Lanes::WIDTH`] of any lane type.
 pub const MAX_WIDTH: usize = 16;
+
+/// Asks the CPU to bring the cache line that holds `data[i]` into L1 ahead of its use (a
+/// hint: nothing beyond `data`, and nothing off x86-64). For loops whose next block of
+/// input begins a new 4 KiB page, where the hardware prefetchers start cold.
+#[inline(always)]
+pub fn prefetch<E>(data: &[E], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if i < data.len() {
+        // SAFETY: SSE is part of x86-64's baseline, and the address lies inside `data`
+        // (a prefetch never faults in any case).
+        unsafe {
+            use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            _mm_prefetch::<_MM_HINT_T0>(data.as_ptr().add(i).cast::<i8>());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (data, i);
+}
