@@ -140,28 +140,24 @@ pub(crate) fn sech2<L: Real>(x: L) -> L {
 }
 
 /// [`div_by_const`] for any `y`: where the correction is NaN (`y = ±∞`, whose quotient is
-/// `±∞`, or NaN) the uncorrected product `y·(1/d)` stands, and the residual is taken as
-/// `q·d − y` and subtracted, so that `−0` keeps its sign (`q + (y − q·d)·(1/d)` gives `+0`).
-/// Two operations more than [`div_by_const`], still several times cheaper than a vector
-/// division. Correctly rounded where the quotient is normal; within one spacing where it
-/// is subnormal (outside the accuracy contract, which covers normal results).
+/// `±∞`, or NaN) the uncorrected product `y·(1/d)` stands. Correctly rounded where the
+/// quotient is normal; within one spacing where it is subnormal (outside the accuracy
+/// contract, which covers normal results).
 #[inline(always)]
 pub(crate) fn div_by_const_any<L: Real>(y: L, d: f64) -> L {
-    let inv = L::splat(1.0 / d);
-    let q = y * inv;
-    let r = q.mul_add(L::splat(d), -y);
-    L::select(r.is_nan(), q, (-r).mul_add(inv, q))
+    let q = y * L::splat(1.0 / d);
+    L::select(q.mul_add(L::splat(d), -y).is_nan(), q, div_by_const(y, d))
 }
 
 /// `y/d` for a constant `d` without a division: `q = y·(1/d)` corrected once by its exact
-/// residual `y − q·d` (Markstein's correction): the correctly rounded quotient for finite
-/// `y` whose quotient is normal (an infinite `y` gives NaN). A vector division costs
-/// several multiply-adds' worth of throughput.
+/// residual (Markstein's correction), taken as `q·d − y` and subtracted so that `−0`
+/// keeps its sign (`q + (y − q·d)·(1/d)` gives `+0`): the correctly rounded quotient for
+/// finite `y` whose quotient is normal (an infinite `y` gives NaN). A vector division
+/// costs several multiply-adds' worth of throughput.
 #[inline(always)]
 pub(crate) fn div_by_const<L: Real>(y: L, d: f64) -> L {
-    let inv = L::splat(1.0 / d);
-    let q = y * inv;
-    (-q).mul_add(L::splat(d), y).mul_add(inv, q)
+    let q = y * L::splat(1.0 / d);
+    q.mul_add(L::splat(d), -y).mul_add(L::splat(-1.0 / d), q)
 }
 
 /// Evaluates `Σ c[k]·zᵏ` by Horner's rule.
@@ -209,6 +205,8 @@ mod tests {
             assert_eq!(div_by_const(y, 6.0), y / 6.0, "{y}/6");
         }
         assert!(div_by_const(f32::NAN, 6.0).is_nan());
+        assert_eq!(div_by_const(-0.0f32, 6.0).to_bits(), (-0.0f32).to_bits());
+        assert_eq!(div_by_const(-0.0f64, 6.0).to_bits(), (-0.0f64).to_bits());
     }
 
     #[test]

@@ -430,3 +430,23 @@ fn backward_streams_follow_the_derivative() {
         assert_eq!(streams(s), 3, "{s}");
     }
 }
+
+#[test]
+fn hardswish_keeps_the_sign_of_zero() {
+    // PyTorch: x·(x + 3)/6 at x = −0 is −0.
+    let act = Activation::parse("hardswish").unwrap();
+    at_every_level(|level| {
+        let mut y = vec![1.0f32; 33];
+        act.forward(&[-0.0f32; 33], &mut y).unwrap();
+        assert!(
+            y.iter().all(|v| v.to_bits() == (-0.0f32).to_bits()),
+            "{level}: f32 {y:?}"
+        );
+        let mut y = vec![1.0f64; 33];
+        act.forward(&[-0.0f64; 33], &mut y).unwrap();
+        assert!(
+            y.iter().all(|v| v.to_bits() == (-0.0f64).to_bits()),
+            "{level}: f64 {y:?}"
+        );
+    });
+}
