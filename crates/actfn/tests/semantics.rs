@@ -432,21 +432,42 @@ fn backward_streams_follow_the_derivative() {
 }
 
 #[test]
-fn hardswish_keeps_the_sign_of_zero() {
-    // PyTorch: x·(x + 3)/6 at x = −0 is −0.
-    let act = Activation::parse("hardswish").unwrap();
-    at_every_level(|level| {
-        let mut y = vec![1.0f32; 33];
-        act.forward(&[-0.0f32; 33], &mut y).unwrap();
-        assert!(
-            y.iter().all(|v| v.to_bits() == (-0.0f32).to_bits()),
-            "{level}: f32 {y:?}"
-        );
-        let mut y = vec![1.0f64; 33];
-        act.forward(&[-0.0f64; 33], &mut y).unwrap();
-        assert!(
-            y.iter().all(|v| v.to_bits() == (-0.0f64).to_bits()),
-            "{level}: f64 {y:?}"
-        );
-    });
+fn the_sign_of_zero_is_pytorchs() {
+    // PyTorch 2.15 on the CPU at x = −0 (f32 and f64): hardswish's x·(x + 3)/6, relu's
+    // clamp_min(x, 0) (which keeps x on the tie), mish's x·tanh(softplus(x)), and the
+    // rest of the odd-at-0 kinds give −0.
+    for spec in [
+        "relu",
+        "relu6",
+        "hardtanh",
+        "leaky_relu",
+        "prelu",
+        "hardswish",
+        "mish",
+        "elu",
+        "selu",
+        "celu",
+        "gelu",
+        "silu",
+        "softsign",
+        "tanh",
+        "sine",
+        "identity",
+    ] {
+        let act = Activation::parse(spec).unwrap();
+        at_every_level(|level| {
+            let mut y = vec![1.0f32; 33];
+            act.forward(&[-0.0f32; 33], &mut y).unwrap();
+            assert!(
+                y.iter().all(|v| v.to_bits() == (-0.0f32).to_bits()),
+                "{spec} at {level}: f32 {y:?}"
+            );
+            let mut y = vec![1.0f64; 33];
+            act.forward(&[-0.0f64; 33], &mut y).unwrap();
+            assert!(
+                y.iter().all(|v| v.to_bits() == (-0.0f64).to_bits()),
+                "{spec} at {level}: f64 {y:?}"
+            );
+        });
+    }
 }

@@ -309,7 +309,8 @@ fn mish_rational<L: Real, const DEEP: bool>(x: L) -> L {
     let c_num = L::select(pos, t * w, w.mul_add(w, w));
     let c_den = L::select(pos, t.mul_add(w, one + t), w.mul_add(w + two, two));
     let base = L::select(pos, x, split.scale(x));
-    (-base).mul_add(c_num / c_den, base)
+    // mish has the sign of x; the copy gives mish(−0) = −0, as PyTorch's x·tanh(…).
+    (-base).mul_add(c_num / c_den, base).copysign(x)
 }
 
 /// `mish′(x) = tanh(sp) + x·σ(x)·sech²(sp)`, `sp = softplus(x)`, at every precision as a

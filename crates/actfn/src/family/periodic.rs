@@ -47,7 +47,9 @@ impl<L: Real> Pointwise<L> for Sine<L> {
     #[inline(always)]
     fn fwd(&self, x: L) -> L {
         let (hi, lo) = angle(self.w0, x);
-        self.nan_where_over(x, hi.sin_dd(lo))
+        // sin(±0) = ±0, as PyTorch's sin(w0·x): the double-word forms add a +0 low word.
+        let s = L::select(hi.eq(L::splat(0.0)), hi, hi.sin_dd(lo));
+        self.nan_where_over(x, s)
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {

@@ -37,7 +37,8 @@ impl<L: Real> Pointwise<L> for Relu {
     }
     #[inline(always)]
     fn fwd(&self, x: L) -> L {
-        L::select(x.gt(zero()), x, zero())
+        // PyTorch's `clamp_min(x, 0)` keeps `x` where it ties with 0: relu(−0) = −0.
+        x.at_least(zero())
     }
     #[inline(always)]
     fn bwd(&self, x: L, g: L) -> L {
