@@ -96,23 +96,20 @@ fn par_min_len(kind: Kind) -> usize {
 }
 
 /// The drivers' threshold for streaming stores ([`drive::STREAM_MIN_BYTES`]) for `kind`'s
-/// kernels in one direction; off (`usize::MAX`) for the kernels that cost more than a
-/// copy per element. Measured at 16M `f32` elements, 1 and 2 threads, streamed against
-/// plain stores: the piecewise-linear kinds ran 1.1 to 2.2 times as fast (ReLU's forward
-/// 1923 → 3626 Melem/s on one thread), and so did the ELU family's backward (two streams
-/// in, one out, one exponential: 1.1 to 2.3) and sigmoid's and tanh's from their output
-/// ([`crate::from_output`]); but the transcendental forwards ran 0.6 to 0.9 times as
-/// fast (tanh 1837 → 1295): on this Zen 4 a streaming store slows a loop bound by its
-/// arithmetic (a synthetic one of 32 multiply-adds a vector: 1614 → 1041 Melem/s).
-fn stream_min_bytes(kind: Kind, backward: bool) -> usize {
-    let cheap = kind.is_piecewise_linear()
-        || kind == Kind::Reglu
-        || (backward && matches!(kind, Kind::Elu | Kind::Celu | Kind::Selu));
-    if cheap {
-        drive::STREAM_MIN_BYTES
-    } else {
-        usize::MAX
-    }
+/// kernels in one direction: on for every kind since the chunk loops prefetch their
+/// inputs ([`drive::PREFETCH_MIN_BYTES`]).
+///
+/// Without the prefetch, streaming helped only the kernels that cost about a copy per
+/// element. On a Zen 4 at 16M `f32` elements, the piecewise-linear kinds ran 1.1 to 2.2
+/// times as fast streamed (ReLU's forward 1923 → 3626 Melem/s on one thread), and so did
+/// the ELU family's backward; the transcendental forwards ran 0.6 to 0.9 times as fast
+/// (tanh 1837 → 1295), a streaming store slowing a loop bound by its arithmetic. On an
+/// Intel Xeon (AVX-512, 2 MiB of L2 a core), with the prefetch, the transcendental kinds
+/// gain too (tanh's forward at 16M, one thread: 833 → 1365–1747 Melem/s, see
+/// [`drive::PREFETCH_MIN_BYTES`]), and ReLU's backward is unchanged (1373–1428 →
+/// 1481–1535).
+fn stream_min_bytes(_kind: Kind, _backward: bool) -> usize {
+    drive::STREAM_MIN_BYTES
 }
 
 /// Runs a task at the current level, in wide lanes when `kind` asks for them and its
