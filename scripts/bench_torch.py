@@ -265,6 +265,10 @@ def main():
                 cmd.append("--backward")
             if args.simd:
                 cmd += ["--simd", args.simd]
+            # PyTorch's OpenMP workers spin for a while after its last cell (libgomp and
+            # libiomp both wait actively before they sleep): let them stop before actfn's
+            # two-thread cells need the second core.
+            time.sleep(0.5)
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
             # Let the kernel reclaim the run's large buffers before PyTorch's first cell
             # (a core busy freeing memory halves a 2-thread cell of 64K elements).
