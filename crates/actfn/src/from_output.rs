@@ -149,15 +149,47 @@ fn update<L: Real>(op: OutputGrad, y: L, g: L, s: L) -> L {
     }
 }
 
-/// One contiguous row, two vectors at a time: the reduction, then the update.
+/// Prefetches the cache lines of `next[k..k + n]` (nothing past its end).
 #[inline(always)]
-fn row<E: Element, L: Lanes<E>>(op: OutputGrad, y: &[E], g: &[E], dx: &mut [E]) {
+fn prefetch_lines<E>(next: &[E], k: usize, n: usize) {
+    let line = (64 / core::mem::size_of::<E>()).max(1);
+    let mut at = k;
+    while at < k + n {
+        simd::prefetch(next, at);
+        at += line;
+    }
+}
+
+/// One contiguous row, two vectors at a time: the reduction, then the update. The
+/// reduction, which reads the row from memory, prefetches the same span of the next
+/// row's `y` and `g` (`next_y`, `next_g`; empty for none; log_softmax, whose reduction
+/// reads only `g`, prefetches its own `y` instead of the next row's). `nt`: `dx` by
+/// streaming stores from its first aligned element on (the caller fences). Both only
+/// where `LARGE`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn row<E: Element, L: Lanes<E>, const LARGE: bool>(
+    op: OutputGrad,
+    y: &[E],
+    g: &[E],
+    dx: &mut [E],
+    next_y: &[E],
+    next_g: &[E],
+    nt: bool,
+) {
     let w = L::WIDTH;
     // Two accumulators halve the dependency chain of the reduction.
     let (mut a0, mut a1) = (L::splat(0.0), L::splat(0.0));
     let mut k = 0;
     let log = op == OutputGrad::LogSoftmax;
+    // Small rows compile without either branch.
+    let (fetch, nt) = (LARGE && !next_g.is_empty(), LARGE && nt);
     while k + 2 * w <= y.len() {
+        if fetch {
+            prefetch_lines(next_g, k, 2 * w);
+            // log_softmax's reduction reads only g: it fetches this row's y for the update.
+            prefetch_lines(if log { y } else { next_y }, k, 2 * w);
+        }
         let (g0, g1) = (L::load(&g[k..]), L::load(&g[k + w..]));
         if log {
             a0 = a0 + g0;
@@ -179,13 +211,26 @@ fn row<E: Element, L: Lanes<E>>(op: OutputGrad, y: &[E], g: &[E], dx: &mut [E]) 
         k = e;
     }
     let s = L::param(lane_sum::<E, L>(a0 + a1));
-    // Whole vectors two at a time, then the rest through the padded path.
+    // Where streaming (`nt`), the elements before dx's first aligned one go through the
+    // padded path first; then whole vectors two at a time, then the rest padded.
     let mut k = 0;
+    if nt {
+        let (size, addr) = (core::mem::size_of::<E>(), dx.as_ptr() as usize);
+        k = ((addr.next_multiple_of(w * size) - addr) / size).min(y.len());
+        if k > 0 {
+            store_part(update(op, load_padded(&y[..k]), load_padded(&g[..k]), s), &mut dx[..k]);
+        }
+    }
     while k + 2 * w <= y.len() {
         let d0 = update(op, L::load(&y[k..]), L::load(&g[k..]), s);
         let d1 = update(op, L::load(&y[k + w..]), L::load(&g[k + w..]), s);
-        d0.store(&mut dx[k..k + w]);
-        d1.store(&mut dx[k + w..k + 2 * w]);
+        if nt {
+            d0.store_stream(&mut dx[k..k + w]);
+            d1.store_stream(&mut dx[k + w..k + 2 * w]);
+        } else {
+            d0.store(&mut dx[k..k + w]);
+            d1.store(&mut dx[k + w..k + 2 * w]);
+        }
         k += 2 * w;
     }
     while k < y.len() {
@@ -203,16 +248,37 @@ impl<E: Element> LaneTask<E> for ContiguousRows<'_, E> {
     #[inline]
     fn run<L: Lanes<E>>(self) {
         let (op, len) = (self.op, self.len);
+        let total_bytes = core::mem::size_of_val(self.dx);
         let rows = |y: &[E], g: &[E], dx: &mut [E]| {
             L::vectorize(
                 #[inline(always)]
                 || {
-                    for ((yr, gr), dr) in y
-                        .chunks_exact(len)
-                        .zip(g.chunks_exact(len))
-                        .zip(dx.chunks_exact_mut(len))
-                    {
-                        row::<E, L>(op, yr, gr, dr);
+                    // Past the L2 cache each row is new pages, where the hardware
+                    // prefetchers start cold: the reduction fetches the next row.
+                    if core::mem::size_of_val(y) < drive::PREFETCH_MIN_BYTES {
+                        for ((yr, gr), dr) in y
+                            .chunks_exact(len)
+                            .zip(g.chunks_exact(len))
+                            .zip(dx.chunks_exact_mut(len))
+                        {
+                            row::<E, L, false>(op, yr, gr, dr, &[], &[], false);
+                        }
+                        return;
+                    }
+                    // Past drive::STREAM_MIN_BYTES of output, as the element-wise kernels:
+                    // dx's lines go to memory without being read first.
+                    let nt = L::STREAMS && total_bytes >= drive::STREAM_MIN_BYTES;
+                    for (r, dr) in dx.chunks_exact_mut(len).enumerate() {
+                        let (at, next) = (r * len, (r + 1) * len);
+                        let (next_y, next_g) = if next + len <= y.len() {
+                            (&y[next..next + len], &g[next..next + len])
+                        } else {
+                            (&y[..0], &g[..0])
+                        };
+                        row::<E, L, true>(op, &y[at..next], &g[at..next], dr, next_y, next_g, nt);
+                    }
+                    if nt {
+                        L::stream_fence();
                     }
                 },
             )

@@ -182,3 +182,43 @@ fn large_row_wise_outputs_written_by_streaming_stores_equal_in_place_ones() {
         }
     });
 }
+
+#[test]
+fn large_row_wise_gradients_from_the_output_equal_those_of_small_batches() {
+    // 32 MiB of f32 gradient and a row more, in rows of 1000 (most rows start unaligned):
+    // computed at once (prefetched and written by streaming stores) and in batches of 64
+    // rows (neither), with a NaN and a zero row. Every bit must agree.
+    let len = 1000;
+    let rows = (32 << 20) / (4 * len) + 1;
+    let mut rng = Rng::new(7);
+    let x: Vec<f32> = (0..rows * len).map(|_| rng.range(-8.0, 8.0) as f32).collect();
+    let mut g: Vec<f32> = (0..rows * len).map(|_| rng.range(-1.0, 1.0) as f32).collect();
+    g[4 * len + 9] = f32::NAN;
+    g[7 * len..8 * len].fill(0.0);
+    at_every_level(|level| {
+        for spec in ["softmax", "log_softmax", "softmin"] {
+            let act = Activation::parse(spec).unwrap();
+            let mut y = vec![0.0f32; x.len()];
+            act.forward_shaped(&x, &[rows, len], &mut y).unwrap();
+            let mut dx = vec![0.0f32; x.len()];
+            act.backward_from_output_shaped(&y, &[rows, len], &g, &mut dx).unwrap();
+            let mut small = vec![0.0f32; x.len()];
+            let batch = 64 * len;
+            for ((yb, gb), db) in y.chunks(batch).zip(g.chunks(batch)).zip(small.chunks_mut(batch)) {
+                act.backward_from_output_shaped(yb, &[yb.len() / len, len], gb, db)
+                    .unwrap();
+            }
+            // Bit for bit, but a NaN's sign (which LLVM may move through a negation).
+            let same = |a: f32, b: f32| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+            let mismatch = (0..x.len()).find(|&i| !same(dx[i], small[i]));
+            assert_eq!(
+                mismatch, None,
+                "{level} {spec}: the large gradient differs from the batched one"
+            );
+            assert!(
+                dx[4 * len..5 * len].iter().all(|v| v.is_nan()),
+                "{level} {spec}: a NaN row"
+            );
+        }
+    });
+}
