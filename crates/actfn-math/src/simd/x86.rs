@@ -215,14 +215,6 @@ macro_rules! single_precision_math {
             vmath::f32::gelu_prime(self)
         }
         #[inline(always)]
-        fn exp_with_lo(self, lo: Self) -> Self {
-            vmath::f32::exp_with_lo(self, lo)
-        }
-        #[inline(always)]
-        fn exp_fast(self) -> Self {
-            vmath::f32::exp_with_lo(self, Self::splat(0.0))
-        }
-        #[inline(always)]
         fn sin_cos_dd(self, lo: Self) -> (Self, Self) {
             vmath::f32::sin_cos_dd(self, lo)
         }

@@ -53,9 +53,9 @@ fn exp_scaled<V: Vf>(x: V, k: f64) -> V {
     (h + lo).ldexp(n + V::splat(k))
 }
 
-/// `eˣ` for `x ≤ 0` as `2ⁿ·(1 + m)` ([`crate::ExpParts`]): the reduction and polynomial of
-/// [`exp_with_lo`] without a low word, `m = r + r²·q(r)` rounded once: within 1.5 ULP of
-/// `m`, the reduction's rounding included (measured 1.33 on [−1.5, −1.05]).
+/// `eˣ` for `x ≤ 0` as `2ⁿ·(1 + m)` ([`crate::ExpParts`]): `x = n·ln2 + r` (no carried
+/// reduction error) and [`EXP_TAIL`]'s polynomial, `m = r + r²·q(r)` rounded once: within
+/// 1.5 ULP of `m`, the reduction's rounding included (measured 1.33 on [−1.5, −1.05]).
 #[inline(always)]
 pub(crate) fn exp_parts<V: Vf>(x: V) -> crate::ExpParts<V> {
     // x ≤ 0 (or NaN): only the lower clamp.
@@ -67,24 +67,6 @@ pub(crate) fn exp_parts<V: Vf>(x: V) -> crate::ExpParts<V> {
         scale: V::splat(1.0).ldexp(n),
         m: (r * r).mul_add(horner(r, &EXP_TAIL), r),
     }
-}
-
-/// `eˣ⁺ˡᵒ` for a small low word (`|lo| ≤ ulp(x)`): `lo` joins the reduced argument
-/// `r`, which rounds once (an error below 2^-26 absolute), and `e^r = 1 + (r + r²·q(r))`
-/// rounds at full weight once; scaled by `2ⁿ`. Cheaper than [`exp`] (no carried
-/// reduction error), for the softmax rows. A NaN `lo` gives NaN.
-/// Bound: 1.5 ULP (measured max 1.14 over [-104, 16] with random low words).
-#[inline(always)]
-pub(crate) fn exp_with_lo<V: Vf>(x: V, lo: V) -> V {
-    // Beyond the clamp the low word, small against x but not against the clamped x,
-    // is dropped.
-    let lo = V::select(x.abs().le(V::splat(104.0)), lo, V::splat(0.0));
-    let x = x.clamp_keep_nan(-104.0, 90.0);
-    let n = (x * V::splat(LOG2E)).round_even();
-    let r = (-n).mul_add(V::splat(LN2_HI), x);
-    let r = (-n).mul_add(V::splat(LN2_LO), r) + lo;
-    let p = (r * r).mul_add(horner(r, &EXP_TAIL), r);
-    (V::splat(1.0) + p).ldexp(n)
 }
 
 /// `eˣ·2⁻ᵏ` for integral `k`, `|x| ≤ 512` and `round(x·log₂e) − k` in `[−252, 252]`: the
