@@ -104,12 +104,13 @@ fn streams<E: Element, L: Lanes<E>>(len: usize) -> bool {
 /// How many elements of `out` precede its first address aligned to a whole vector (all of
 /// them when it has fewer): the chunk loops start there, so that no vector store (and,
 /// where the input is equally aligned, no load) straddles two cache lines, and streaming
-/// stores ([`Lanes::store_stream`]) are legal. A `Vec<f32>` of 64K elements comes from
+/// stores ([`Lanes::store_stream`]) are legal. The row kernels' streamed stores start
+/// there too. A `Vec<f32>` of 64K elements comes from
 /// `mmap` 16 bytes past a page, so three stores in four split a line unless the loop is
 /// aligned (at 64K `f32`, one thread, on an Intel Xeon with AVX-512, in alternating runs:
 /// linear's forward 7833–8073 → 10402–10464 Melem/s, ReLU's 8867–9056 → 10656–10981).
 #[inline(always)]
-fn aligned_head<E: Element, L: Lanes<E>>(out: &[E]) -> usize {
+pub fn aligned_head<E: Element, L: Lanes<E>>(out: &[E]) -> usize {
     let align = L::WIDTH * core::mem::size_of::<E>();
     let addr = out.as_ptr() as usize;
     ((addr.next_multiple_of(align) - addr) / core::mem::size_of::<E>()).min(out.len())

@@ -215,8 +215,7 @@ fn row<E: Element, L: Lanes<E>, const LARGE: bool>(
     // padded path first; then whole vectors two at a time, then the rest padded.
     let mut k = 0;
     if nt {
-        let (size, addr) = (core::mem::size_of::<E>(), dx.as_ptr() as usize);
-        k = ((addr.next_multiple_of(w * size) - addr) / size).min(y.len());
+        k = drive::aligned_head::<E, L>(dx);
         if k > 0 {
             store_part(update(op, load_padded(&y[..k]), load_padded(&g[..k]), s), &mut dx[..k]);
         }

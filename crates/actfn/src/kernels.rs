@@ -95,9 +95,11 @@ fn par_min_len(kind: Kind) -> usize {
     }
 }
 
-/// The drivers' threshold for streaming stores ([`drive::STREAM_MIN_BYTES`]) for `kind`'s
-/// kernels in one direction: on for every kind since the chunk loops prefetch their
-/// inputs ([`drive::PREFETCH_MIN_BYTES`]).
+/// Runs a task at the current level, in wide lanes when `kind` asks for them and its
+/// direction has no single-precision form ([`native_forward`], [`native_backward`]).
+///
+/// Outputs of [`drive::STREAM_MIN_BYTES`] or more go by streaming stores, for every kind
+/// since the chunk loops prefetch their inputs ([`drive::PREFETCH_MIN_BYTES`]).
 ///
 /// Without the prefetch, streaming helped only the kernels that cost about a copy per
 /// element. On a Zen 4 at 16M `f32` elements, the piecewise-linear kinds ran 1.1 to 2.2
@@ -108,17 +110,11 @@ fn par_min_len(kind: Kind) -> usize {
 /// gain too (tanh's forward at 16M, one thread: 833 → 1365–1747 Melem/s, see
 /// [`drive::PREFETCH_MIN_BYTES`]), and ReLU's backward is unchanged (1373–1428 →
 /// 1481–1535).
-fn stream_min_bytes(_kind: Kind, _backward: bool) -> usize {
-    drive::STREAM_MIN_BYTES
-}
-
-/// Runs a task at the current level, in wide lanes when `kind` asks for them and its
-/// direction has no single-precision form ([`native_forward`], [`native_backward`]).
 macro_rules! run_task {
-    ($kind:expr, $backward:expr, $wide:expr, $task:ident { $($field:ident: $val:expr),* $(,)? }) => {{
+    ($kind:expr, $wide:expr, $task:ident { $($field:ident: $val:expr),* $(,)? }) => {{
         let level = simd::level();
         drive::with_par_min_len(par_min_len($kind), || {
-            drive::with_stream_min_bytes(stream_min_bytes($kind, $backward), || {
+            drive::with_stream_min_bytes(drive::STREAM_MIN_BYTES, || {
                 if $wide {
                     simd::dispatch_wide(level, $task::<_, Wide> { $($field: $val,)* pick: PhantomData })
                 } else {
@@ -169,7 +165,6 @@ impl<E: Element, L: Lanes<E>> Visitor<L> for FwdV<'_, E> {
 fn forward_impl<E: Element>(kind: Kind, raw: &[f64], x: &[E], y: &mut [E]) {
     run_task!(
         kind,
-        false,
         kind.wide_f32() && !native_forward(kind, raw),
         Fwd {
             kind: kind,
@@ -215,7 +210,6 @@ impl<E: Element, L: Lanes<E>> Visitor<L> for FwdInPlaceV<'_, E> {
 fn forward_in_place_impl<E: Element>(kind: Kind, raw: &[f64], x: &mut [E]) {
     run_task!(
         kind,
-        false,
         kind.wide_f32() && !native_forward(kind, raw),
         FwdInPlace {
             kind: kind,
@@ -280,7 +274,6 @@ impl<E: Element, L: Lanes<E>> Visitor<L> for BwdV<'_, E> {
 fn backward_impl<E: Element>(kind: Kind, raw: &[f64], x: &[E], g: &[E], dx: &mut [E]) {
     run_task!(
         kind,
-        true,
         kind.wide_f32() && !native_backward(kind, raw),
         Bwd {
             kind: kind,
@@ -347,7 +340,6 @@ impl<E: Element, L: Lanes<E>> Visitor<L> for GatedFwdV<'_, E> {
 fn gated_forward_impl<E: Element>(kind: Kind, raw: &[f64], x: &[E], y: &mut [E], halves: Rows) {
     run_task!(
         kind,
-        false,
         kind.wide_f32() && !native_forward(kind, raw),
         GatedFwd {
             kind: kind,
@@ -418,7 +410,6 @@ impl<E: Element, L: Lanes<E>> Visitor<L> for GatedBwdV<'_, E> {
 fn gated_backward_impl<E: Element>(kind: Kind, raw: &[f64], x: &[E], g: &[E], dx: &mut [E], halves: Rows) {
     run_task!(
         kind,
-        true,
         kind.wide_f32() && !native_backward(kind, raw),
         GatedBwd {
             kind: kind,

@@ -444,9 +444,7 @@ fn prefetch_next_row<E: Element>(src: &[E], b: &Block, j: usize) {
 /// element on; the unaligned head and the tail through a buffer.
 #[inline(always)]
 fn scale_streamed<E: Element, L: Lanes<E>>(terms: &[E], inv: L, out: &mut [E]) {
-    let size = core::mem::size_of::<E>();
-    let addr = out.as_ptr() as usize;
-    let head = ((addr.next_multiple_of(L::WIDTH * size) - addr) / size).min(out.len());
+    let head = drive::aligned_head::<E, L>(out);
     scale_partial(&terms[..head], inv, &mut out[..head]);
     let mut i = head;
     while i + L::WIDTH <= out.len() {
