@@ -30,10 +30,12 @@ pub const PAR_MIN_LEN: usize = 1 << 16;
 /// sigmoid 2654 -> 4681, softmax 1622 -> 2975, SiLU 1787 -> 3275).
 pub const PAR_MIN_LEN_COSTLY: usize = 1 << 15;
 
-/// The threshold for streaming stores that the kernels costing about a copy per element
-/// opt into ([`with_stream_min_bytes`]): outputs of at least this many bytes are written
-/// with non-temporal stores where the lane type has them ([`Lanes::STREAMS`]: x86), so
-/// that each output line goes to memory without being read first. Chosen by measurement
+/// The threshold for streaming stores that the element-wise kernels opt into
+/// ([`with_stream_min_bytes`]; first only those costing about a copy per element, every
+/// kind since the loops prefetch, [`PREFETCH_MIN_BYTES`]): outputs of at least this many
+/// bytes are written with non-temporal stores where the lane type has them
+/// ([`Lanes::STREAMS`]: x86), so that each output line goes to memory without being read
+/// first. Chosen by measurement
 /// (a ReLU forward and backward at 4M to 16M `f32` elements, 1 and 2 threads, on a machine
 /// with 32 MiB of L3): at 16M streaming lifted the forward from 2674 to 3681 Melem/s on one
 /// thread (4366 to 6008 on two) and the backward from 1783 to 2639 (2972 to 4013); at 4M
