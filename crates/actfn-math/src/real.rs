@@ -180,11 +180,12 @@ pub trait Real:
         (sh.mul_add(cl, ch * lo), ch.mul_add(cl, -(sh * lo)))
     }
 
-    /// `sin` of the double-word angle `self + lo` ([`Real::sin_cos_dd`]'s first half;
-    /// single-precision vector lanes reduce by π and evaluate in `f64`, 0.5 ULP + 2^-33).
+    /// `sin` of the double-word angle `self + lo` ([`Real::sin_cos_dd`]'s first half, with
+    /// `sin(±0) = ±0`, which the expansion's `+0` low word would make `+0`; single-precision
+    /// vector lanes reduce by π and evaluate in `f64`, 0.5 ULP + 2^-33).
     #[inline(always)]
     fn sin_dd(self, lo: Self) -> Self {
-        self.sin_cos_dd(lo).0
+        Self::select(self.eq(Self::splat(0.0)), self, self.sin_cos_dd(lo).0)
     }
 
     /// `cos` of the double-word angle `self + lo` ([`Real::sin_cos_dd`]'s second half;

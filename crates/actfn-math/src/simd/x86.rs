@@ -273,10 +273,6 @@ macro_rules! real_math {
             vmath::$m::ln1p_unit(self)
         }
         #[inline(always)]
-        fn tanh(self) -> Self {
-            vmath::$m::tanh(self)
-        }
-        #[inline(always)]
         fn cosh(self) -> Self {
             vmath::$m::cosh(self)
         }
@@ -377,6 +373,10 @@ impl Real for F64x8 {
         F64x8(unsafe { _mm512_cvtps_pd(_mm512_cvtpd_ps(self.0)) })
     }
     real_math!(f64);
+    #[inline(always)]
+    fn tanh(self) -> Self {
+        vmath::f64::tanh(self)
+    }
 }
 
 impl Vf for F64x8 {
@@ -411,6 +411,13 @@ impl Vf for F64x8 {
     #[inline(always)]
     fn min_keep_nan(self, hi: f64) -> Self {
         F64x8(unsafe { _mm512_min_pd(_mm512_set1_pd(hi), self.0) })
+    }
+    #[inline(always)]
+    fn flip_sign_where_odd(self, shifted: Self) -> Self {
+        unsafe {
+            let sign = _mm512_slli_epi64::<63>(_mm512_castpd_si512(shifted.0));
+            F64x8(_mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(self.0), sign)))
+        }
     }
     #[inline(always)]
     fn map_lanes(self, f: impl Fn(f64) -> f64) -> Self {
@@ -501,6 +508,10 @@ impl Real for F32x16 {
     }
     real_math!(f32);
     #[inline(always)]
+    fn tanh(self) -> Self {
+        vmath::f32::tanh_table(self)
+    }
+    #[inline(always)]
     fn gelu(self) -> Self {
         vmath::f32::gelu(self)
     }
@@ -541,6 +552,13 @@ impl Vf for F32x16 {
         F32x16(unsafe { _mm512_min_ps(_mm512_set1_ps(hi as f32), self.0) })
     }
     #[inline(always)]
+    fn flip_sign_where_odd(self, shifted: Self) -> Self {
+        unsafe {
+            let sign = _mm512_slli_epi32::<31>(_mm512_castps_si512(shifted.0));
+            F32x16(_mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(self.0), sign)))
+        }
+    }
+    #[inline(always)]
     fn map_lanes(self, f: impl Fn(f64) -> f64) -> Self {
         let mut a = [0.0f32; 16];
         unsafe { _mm512_storeu_ps(a.as_mut_ptr(), self.0) };
@@ -548,6 +566,23 @@ impl Vf for F32x16 {
             *v = f(*v as f64) as f32;
         }
         F32x16(unsafe { _mm512_loadu_ps(a.as_ptr()) })
+    }
+}
+
+impl vmath::Lookup32 for F32x16 {
+    type Index = __m512i;
+    #[inline(always)]
+    fn index_bits(self) -> __m512i {
+        unsafe { _mm512_castps_si512(self.0) }
+    }
+    #[inline(always)]
+    fn lookup(index: __m512i, table: &[f32; 32]) -> Self {
+        // SAFETY: both halves are 16 in-bounds f32 (unaligned loads).
+        unsafe {
+            let lo = _mm512_loadu_ps(table.as_ptr());
+            let hi = _mm512_loadu_ps(table.as_ptr().add(16));
+            F32x16(_mm512_permutex2var_ps(lo, index, hi))
+        }
     }
 }
 
@@ -644,6 +679,10 @@ impl Real for F64x4 {
         F64x4(unsafe { _mm256_cvtps_pd(_mm256_cvtpd_ps(self.0)) })
     }
     real_math!(f64);
+    #[inline(always)]
+    fn tanh(self) -> Self {
+        vmath::f64::tanh(self)
+    }
 }
 
 impl F64x4 {
@@ -712,6 +751,13 @@ impl Vf for F64x4 {
     #[inline(always)]
     fn min_keep_nan(self, hi: f64) -> Self {
         F64x4(unsafe { _mm256_min_pd(_mm256_set1_pd(hi), self.0) })
+    }
+    #[inline(always)]
+    fn flip_sign_where_odd(self, shifted: Self) -> Self {
+        unsafe {
+            let sign = _mm256_castsi256_pd(_mm256_slli_epi64::<63>(_mm256_castpd_si256(shifted.0)));
+            F64x4(_mm256_xor_pd(self.0, sign))
+        }
     }
     #[inline(always)]
     fn map_lanes(self, f: impl Fn(f64) -> f64) -> Self {
@@ -797,6 +843,10 @@ impl Real for F32x8 {
     }
     real_math!(f32);
     #[inline(always)]
+    fn tanh(self) -> Self {
+        vmath::f32::tanh(self)
+    }
+    #[inline(always)]
     fn gelu(self) -> Self {
         vmath::f32::gelu(self)
     }
@@ -861,6 +911,13 @@ impl Vf for F32x8 {
     #[inline(always)]
     fn min_keep_nan(self, hi: f64) -> Self {
         F32x8(unsafe { _mm256_min_ps(_mm256_set1_ps(hi as f32), self.0) })
+    }
+    #[inline(always)]
+    fn flip_sign_where_odd(self, shifted: Self) -> Self {
+        unsafe {
+            let sign = _mm256_castsi256_ps(_mm256_slli_epi32::<31>(_mm256_castps_si256(shifted.0)));
+            F32x8(_mm256_xor_ps(self.0, sign))
+        }
     }
     #[inline(always)]
     fn map_lanes(self, f: impl Fn(f64) -> f64) -> Self {

@@ -3,7 +3,7 @@
 // Coefficients keep the digits of their sources (fdlibm prints 21 significant digits).
 #![allow(clippy::excessive_precision)]
 
-use super::{horner, via_f64, Vf, Widen};
+use super::{horner, via_f64, Lookup32, Vf, Widen};
 use crate::Mask;
 
 const LOG2E: f64 = core::f64::consts::LOG2_E;
@@ -239,12 +239,129 @@ fn tanh_parts<V: Vf>(x: V) -> (V, V) {
 /// `tanh x` from [`tanh_parts`], rounded once; ±0 and NaN pass through. About 31
 /// operations where the former kernel (an odd polynomial below 0.55 selected against
 /// `1 − 2e/(1 + e)` with a carried-error exponential and a division) took about 45.
-/// Bound: 2 ULP (measured max 1.54 over every f32 at AVX-512, at 0.1726, where m's error
-/// counts in full; the former kernel 1.2).
+/// Bound: 2 ULP (measured max 1.54 over every f32 at AVX2, at 0.1726, where m's error
+/// counts in full; the former kernel 1.2). AVX-512's 16 lanes take [`tanh_table`] instead:
+/// one two-register permute per lookup makes the table cheaper there, and 1 ULP.
 #[inline(always)]
 pub(crate) fn tanh<V: Vf>(x: V) -> V {
     let (q, c) = tanh_parts(x);
     (q + c).copysign(x)
+}
+
+/// `1/H` of [`TANH_TABLE`]'s intervals (`H = 0.2963`: the lookup rounds `|x|/H`).
+const TANH_INV_H: f64 = 3.375;
+/// Every |x| from here on is in interval 31 (where tanh is 1 in `f32`, from 9.0109).
+const TANH_CLAMP: f64 = 9.2;
+
+/// `tanh |x|` on 32 intervals `|x| ∈ [(k − ½)·H, (k + ½)·H)` (`scripts/fit_tanh_table.py`):
+/// row 0 holds the centre `c_k`, rows 1 to 7 the coefficients of a degree-6 polynomial in
+/// `t = |x| − c_k`. Interval 0 expands about 0 with `c0 = 0`, `c1 = 1`; intervals 1 to 30
+/// about an `f32` centre whose tanh is within 1/512 ULP of its `f32` value (0.05 to 0.35 ULP
+/// from k = 25, where tanh is flat); interval 31 is the constant 1. Least squares relative to
+/// tanh, coefficients rounded to `f32` one at a time with the rest refitted.
+#[rustfmt::skip]
+const TANH_TABLE: [[f32; 32]; 8] = [
+    [
+        0.0, 0.2962919, 0.59261036, 0.8888918,
+        1.1851957, 1.4814956, 1.77774, 2.0740077,
+        2.3704047, 2.6666908, 2.9629269, 3.2592032,
+        3.5555315, 3.8518307, 4.14813, 4.444439,
+        4.740811, 5.0368767, 5.3334, 5.6301184,
+        5.9261007, 6.2229295, 6.519096, 6.8198752,
+        7.118774, 7.416296, 7.694815, 7.995556,
+        8.305184, 8.6014805, 8.880001, 0.0,
+    ],
+    [
+        0.0, 0.28791553, 0.5317704, 0.71084595,
+        0.8290829, 0.9017478, 0.9444516, 0.9688998,
+        0.982688, 0.99039096, 0.99467516, 0.9970523,
+        0.9983693, 0.99909806, 0.9995012, 0.9997242,
+        0.99984753, 0.99991566, 0.9999534, 0.99997425,
+        0.99998575, 0.99999213, 0.99999565, 0.9999976,
+        0.9999987, 0.9999993, 0.9999996, 0.99999976,
+        0.9999999, 0.99999994, 0.99999994, 1.0,
+    ],
+    [
+        1.0, 0.91710466, 0.71722025, 0.49469805,
+        0.31262153, 0.18685086, 0.10801123, 0.061233204,
+        0.034324277, 0.019125754, 0.010621327, 0.0058866874,
+        0.0032587878, 0.0018030616, 0.0009972946, 0.0005515052,
+        0.00030491428, 0.0001686739, 9.321967e-05, 5.149796e-05,
+        2.8491024e-05, 1.5735774e-05, 8.702469e-06, 4.768447e-06,
+        2.6226137e-06, 1.429169e-06, 8.225772e-07, 4.4116618e-07,
+        2.3791193e-07, 1.1787791e-07, 3.2197544e-08, 0.0,
+    ],
+    [
+        -1.02461456e-07, -0.26404846, -0.38139665, -0.35165417,
+        -0.2591892, -0.16849238, -0.10201138, -0.05932881,
+        -0.03373007, -0.018942006, -0.010564757, -0.005869302,
+        -0.0032534706, -0.0018014403, -0.0009968026, -0.0005513291,
+        -0.00030489726, -0.00016863536, -9.3246665e-05, -5.1535462e-05,
+        -2.8527375e-05, -1.5776117e-05, -8.742162e-06, -4.8085712e-06,
+        -2.6626103e-06, -4.182809e-06, 1.4194066e-07, 3.4838713e-06,
+        -1.2781046e-06, -2.8520217e-06, 7.027867e-06, 0.0,
+    ],
+    [
+        -0.3333238, -0.22967857, -0.036268283, 0.085068636,
+        0.1106833, 0.08965562, 0.06034157, 0.03707272,
+        0.02170447, 0.01238463, 0.006968063, 0.0038897493,
+        0.0021618789, 0.0011987744, 0.00066387025, 0.00036736357,
+        0.00020318246, 0.00011241973, 6.213761e-05, 3.43324e-05,
+        1.8994062e-05, 1.04953215e-05, 5.8055653e-06, 3.2138535e-06,
+        1.7998992e-06, 5.0046697e-06, 1.9858246e-06, 3.3283582e-06,
+        1.6891407e-06, 4.1015164e-06, 1.0542494e-05, 0.0,
+    ],
+    [
+        -0.00028945637, 0.15410712, 0.14643496, 0.056756128,
+        -0.0053657703, -0.024680253, -0.02298522, -0.01614608,
+        -0.01008417, -0.005948859, -0.0034105773, -0.0019247886,
+        -0.0010741311, -0.00059679296, -0.00033079507, -0.0001855765,
+        -9.895296e-05, -5.8315687e-05, -2.8323064e-05, -1.3769357e-05,
+        -6.282845e-06, -1.7092716e-06, 5.711282e-07, 1.8904444e-06,
+        2.5663633e-06, 0.00023525277, -8.390557e-05, -0.00034323605,
+        8.8967994e-05, 0.00023402144, -0.000612176, 0.0,
+    ],
+    [
+        0.13719083, 0.05248347, -0.048731454, -0.05732206,
+        -0.025632612, -0.0036327168, 0.0039340514, 0.004630623,
+        0.0034462297, 0.002196449, 0.0013072025, 0.000753754,
+        0.00042570557, 0.00023820481, 0.0001322398, 7.3482115e-05,
+        4.068031e-05, 2.2541539e-05, 1.245115e-05, 6.7432284e-06,
+        3.766566e-06, 1.883178e-06, 9.886138e-07, -8.847511e-07,
+        -1.893111e-06, -0.00017625338, -6.24851e-05, -0.00013219126,
+        -6.6617016e-05, -0.00017516741, -0.00045814607, 0.0,
+    ],
+    [
+        -0.023492375, -0.07049129, -0.031506527, 0.013692273,
+        0.017044472, 0.007625571, 0.0016406537, -0.00035934444,
+        -0.00079958787, -0.0006785854, -0.00036616766, -0.00016596579,
+        -0.00013181011, -8.8952205e-05, -5.5659337e-05, 2.8021368e-05,
+        -7.788508e-05, 4.5566463e-05, -7.258985e-05, -8.7059845e-05,
+        -8.153138e-05, -8.90195e-05, -8.711163e-05, -8.712619e-05,
+        -8.599302e-05, -0.005879856, 0.0020858778, 0.008569189,
+        -0.0022211184, -0.005838185, 0.01526849, 0.0,
+    ],
+];
+
+/// `tanh x` by table ([`TANH_TABLE`]): the interval's centre and 7 coefficients by 8 lookups
+/// of `k = round(|x|/H)`, `t = |x| − c_k` (exact: Sterbenz), 6 fused multiply-adds, the sign
+/// of `x`. About 19 operations where [`tanh`] takes 31, and more accurate: the expansions
+/// about centres with near-exact tanh leave little more than the last rounding (measured
+/// max 0.995 ULP over every f32 at AVX-512, at 0.1246 where `t·p` rounds twice; 0.50 to 0.62
+/// above |x| = 0.9). ±0 and NaN pass through (NaN's `t` is NaN); ±∞ clamp to interval 31.
+/// Bound: 1 ULP.
+#[inline(always)]
+pub(crate) fn tanh_table<V: Lookup32>(x: V) -> V {
+    let a = x.abs().min_keep_nan(TANH_CLAMP);
+    let k = a.mul_add(V::splat(TANH_INV_H), V::splat(8_388_608.0)).index_bits();
+    let [centre, coefficients @ ..] = &TANH_TABLE;
+    let t = a - V::lookup(k, centre);
+    let (last, rest) = coefficients.split_last().expect("a non-empty table");
+    let mut p = V::lookup(k, last);
+    for c in rest.iter().rev() {
+        p = p.mul_add(t, V::lookup(k, c));
+    }
+    p.copysign(x)
 }
 
 /// `tanh² x = q² + 2q·c` from [`tanh_parts`], rounded once: twice m's error and one
@@ -515,27 +632,35 @@ const SIN_PI: [f64; 5] = [
     -2.407_999_973_210_464e-8,
 ];
 
+/// `1.5·2^52`: adding it rounds a real of magnitude below 2^51 to an integer `n` (ties to
+/// even) held in the significand's low bits, its parity in the lowest.
+const ROUND_SHIFTER: f64 = 6_755_399_441_055_744.0;
+
 /// The angle `x + lo` (an `f32` angle widened exactly, and its low word) reduced in `f64` to
 /// `r ∈ [−π/2, π/2]` (+ rounding) for the sine (`x = n·π + r`) or the cosine (`x = (n + ½)·π
 /// + r`, so that `cos x = (−1)ⁿ⁺¹·sin r` and the cosine's zeros are the reduced sine's), and
-/// `n`. `r = x − m·π/2` with `m = 2n` or `2n + 1`, π/2 in three pieces: the first has 33
-/// bits, so `m·π/2`'s first product is exact for |m| < 2^20.
+/// the integer whose parity is the sign of the result, held by [`ROUND_SHIFTER`] (`n` for
+/// the sine, `n + 1` for the cosine: [`Vf::flip_sign_where_odd`] takes either as it is).
+/// `r = x − m·π/2` with `m = 2n` or `2n + 1`, π/2 in three pieces: the first has 33 bits,
+/// so `m·π/2`'s first product is exact for |m| < 2^20.
 #[inline(always)]
 fn reduce_pi<W: Vf, const COS: bool>(x: W, lo: W) -> (W, W) {
     use super::f64::{PIO2_1, PIO2_2, PIO2_3};
     let inv_pi = W::splat(core::f64::consts::FRAC_1_PI);
-    let (n, m, scale) = if COS {
-        let n = x.mul_add(inv_pi, W::splat(-0.5)).round_even();
-        (n, n.mul_add(W::splat(2.0), W::splat(1.0)), 1.0)
+    let (parity, m, scale) = if COS {
+        // n + 1 in the significand; m = 2n + 1 = 2(n + 1) − 1.
+        let shifted = x.mul_add(inv_pi, W::splat(-0.5)) + W::splat(ROUND_SHIFTER + 1.0);
+        let n1 = shifted - W::splat(ROUND_SHIFTER);
+        (shifted, n1.mul_add(W::splat(2.0), W::splat(-1.0)), 1.0)
     } else {
         // m = 2n: n times the doubled pieces (doubling is exact).
-        let n = (x * inv_pi).round_even();
-        (n, n, 2.0)
+        let shifted = x.mul_add(inv_pi, W::splat(ROUND_SHIFTER));
+        (shifted, shifted - W::splat(ROUND_SHIFTER), 2.0)
     };
     let r = (-m).mul_add(W::splat(scale * PIO2_1), x);
     let r = (-m).mul_add(W::splat(scale * PIO2_2), r);
     let r = (-m).mul_add(W::splat(scale * PIO2_3), r);
-    (r + lo, n)
+    (r + lo, parity)
 }
 
 /// `sin r` for |r| ≤ π/2 (+ rounding) in `f64` lanes, to 2^-33 relative.
@@ -547,9 +672,10 @@ fn sin_half_period<W: Vf>(r: W) -> W {
 
 /// `sin` of the double-word angle `hi + lo` (`|lo| ≤ ulp(hi)/2`): `sin(n·π + r) =
 /// (−1)ⁿ·sin r`, one odd polynomial on |r| ≤ π/2 evaluated in the `f64` lanes the
-/// reduction runs in (the angle is exact there). Lanes with |hi| ≥ 10⁵ take the `f64`
-/// kernel of the exact sum `hi + lo`. Rounded once, to `f32`. Bound: 0.5 ULP + 2^-33
-/// relative.
+/// reduction runs in (the angle is exact there), the sign from n's parity. Lanes with |hi|
+/// ≥ 10⁵ take the `f64` kernel of the exact sum `hi + lo`. Rounded once, to `f32`;
+/// `sin(±0) = ±0`, NaN and ±∞ give NaN. About 47 operations per 16 lanes. Bound: 0.5 ULP +
+/// 2^-33 relative.
 #[inline(always)]
 pub(crate) fn sin_dd<V: Widen>(hi: V, lo: V) -> V {
     sin_or_cos_dd::<V, false>(hi, lo)
@@ -566,23 +692,19 @@ pub(crate) fn cos_dd<V: Widen>(hi: V, lo: V) -> V {
 /// [`sin_dd`] (`COS = false`) or [`cos_dd`]: both are `±sin r` of a reduced angle.
 #[inline(always)]
 fn sin_or_cos_dd<V: Widen, const COS: bool>(hi: V, lo: V) -> V {
-    let far = hi.abs().ge(V::splat(SIN_DD_LIMIT)) & !hi.is_nan();
+    // An ordered comparison: NaN lanes stay on the fast path (and NaN).
+    let far = hi.abs().ge(V::splat(SIN_DD_LIMIT));
     let (h0, h1) = hi.widen();
     let (l0, l1) = lo.widen();
-    let (r0, n0) = reduce_pi::<_, COS>(h0, l0);
-    let (r1, n1) = reduce_pi::<_, COS>(h1, l1);
-    let s = V::narrow(sin_half_period(r0), sin_half_period(r1));
-    // n is an integer below 2^15 in magnitude here (exact in f32): sin flips its sign for
-    // odd n, cos for even n.
-    let half = V::narrow(n0, n1) * V::splat(0.5);
-    let even = half.eq(half.floor());
-    let v = if COS {
-        V::select(even, -s, s)
-    } else {
-        // sin(±0) = ±0; infinities give NaN through the reduction.
-        let v = V::select(even, s, -s);
-        V::select(hi.eq(V::splat(0.0)) & lo.eq(V::splat(0.0)), hi, v)
-    };
+    let (r0, p0) = reduce_pi::<_, COS>(h0, l0);
+    let (r1, p1) = reduce_pi::<_, COS>(h1, l1);
+    let v = V::narrow(
+        sin_half_period(r0).flip_sign_where_odd(p0),
+        sin_half_period(r1).flip_sign_where_odd(p1),
+    );
+    // sin(±0) = ±0 (hi = ±0 makes lo = 0, and the sum +0); infinities give NaN through
+    // the far lanes.
+    let v = if COS { v } else { V::select(hi.eq(V::splat(0.0)), hi, v) };
     if far.any() {
         // Those lanes in f64 throughout (the double word is exact there); the others keep
         // their value, so a result never depends on its neighbours.

@@ -34,6 +34,22 @@ pub(crate) trait Vf: Real {
     }
     /// Applies a scalar function to every lane (the rare-path fallback).
     fn map_lanes(self, f: impl Fn(f64) -> f64) -> Self;
+    /// `self` with its sign flipped in the lanes where the lowest significand bit of
+    /// `shifted` is set: the parity of an integer `n` held as `n + 1.5·2^52` (`f64`) or
+    /// `n + 1.5·2^23` (`f32`), as a round-by-shifter leaves it. Two instructions.
+    fn flip_sign_where_odd(self, shifted: Self) -> Self;
+}
+
+/// An `f32` vector that looks up 32-entry tables by lane (AVX-512's two-register
+/// permute, one instruction): the table-driven kernels ([`f32::tanh_table`]).
+pub(crate) trait Lookup32: Vf {
+    /// A vector of table indices.
+    type Index: Copy;
+    /// The index held in the low 5 bits of each lane's bit pattern (as left by adding 2^23
+    /// to an integer-valued float below 32; other bits are ignored).
+    fn index_bits(self) -> Self::Index;
+    /// `table[index]` in every lane.
+    fn lookup(index: Self::Index, table: &[f32; 32]) -> Self;
 }
 
 /// An `f32` vector that converts to and from two `f64` vectors of half its width.
